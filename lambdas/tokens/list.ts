@@ -1,0 +1,2 @@
+// placeholder: being written
+export const handler = async (): Promise<unknown> => ({ statusCode: 501, body: '' });
