@@ -1,2 +1,39 @@
-// placeholder: being written
-export const handler = async (): Promise<unknown> => ({ statusCode: 501, body: '' });
+/**
+ * The HTTP API's Lambda authorizer (simple responses): bearer token → tenant +
+ * scopes. Results are cached by API Gateway (30 s, per token) and here (25 s by
+ * default), so a revoked or expired token stops working within 60 s.
+ *
+ * It answers `isAuthorized: true` even for a bad token, with `context.error`
+ * set: HTTP APIs cannot customise the authorizer's deny response (always
+ * `403 {"message":"Forbidden"}`), and the contract promises `401` with our
+ * error shape. Every route runs the `authenticate` middleware
+ * (shared/http.ts) first, which turns `context.error` into that 401 before
+ * any work is done, and enforces scopes (403).
+ */
+import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import { verifyToken } from '../adapters/token-store.js';
+import { config } from '../shared/config.js';
+import type { AuthorizerContext } from '../shared/http.js';
+import { logger } from '../shared/observability.js';
+
+type Result = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
+
+const INVALID: Result = { isAuthorized: true, context: { error: 'invalid_token' } };
+const CACHE_LIMIT = 10_000;
+const cache = new Map<string, { until: number; result: Result }>();
+
+export const handler = async (event: APIGatewayRequestAuthorizerEventV2): Promise<Result> => {
+  const header = event.headers?.authorization ?? event.identitySource?.[0] ?? '';
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+  if (!token) return INVALID;
+  const now = Date.now();
+  const hit = cache.get(token);
+  if (hit && hit.until > now) return hit.result;
+
+  const info = await verifyToken(token);
+  const result: Result = info ? { isAuthorized: true, context: { tenant: info.tenant, scopes: info.scopes.join(' '), tokenId: info.id } } : INVALID;
+  if (!info) logger.info('rejected token', { reason: 'unknown, malformed, expired or revoked' });
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  cache.set(token, { until: now + config.tokenCacheSeconds * 1000, result });
+  return result;
+};

@@ -1,2 +1,18 @@
-// placeholder: being written
-export const handler = async (): Promise<unknown> => ({ statusCode: 501, body: '' });
+/** GET /v1/events/{id}: one whole event; 404 when absent, expired, or another tenant's (scope events:read). */
+import { getEventItem } from '../adapters/event-store.js';
+import { NotFoundError } from '../core/errors.js';
+import { fromItem } from '../core/keys.js';
+import { retentionStart } from '../core/query-plan.js';
+import { EVENT_ID } from '../core/schemas.js';
+import { json, route } from '../shared/http.js';
+import { effectiveSettings } from '../settings/effective-settings.js';
+
+export const handler = route({ scope: 'events:read' }, async (event, { principal }) => {
+  const id = event.pathParameters?.id ?? '';
+  if (!EVENT_ID.test(id)) throw new NotFoundError('Event');
+  const [item, settings] = await Promise.all([getEventItem(principal.tenant, id), effectiveSettings(principal.tenant)]);
+  const now = Date.now();
+  // Past retention means gone, even before TTL physically deletes the item.
+  if (!item || item.expiresAt <= now / 1000 || item.s < retentionStart(now, settings.retentionDays)) throw new NotFoundError('Event');
+  return json(200, fromItem(item));
+});

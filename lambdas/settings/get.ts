@@ -1,2 +1,9 @@
-// placeholder: being written
-export const handler = async (): Promise<unknown> => ({ statusCode: 501, body: '' });
+/** GET /v1/settings (admin): retention and recording switches, with the stack's bounds. */
+import { config } from '../shared/config.js';
+import { json, route } from '../shared/http.js';
+import { effectiveSettings } from './effective-settings.js';
+
+export const handler = route({ scope: 'admin' }, async (_event, { principal }) => {
+  const { retentionDays, recording } = await effectiveSettings(principal.tenant);
+  return json(200, { retentionDays, recording, defaultRetentionDays: config.retentionDays, maxRetentionDays: config.maxRetentionDays });
+});

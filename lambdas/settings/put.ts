@@ -1,2 +1,32 @@
-// placeholder: being written
-export const handler = async (): Promise<unknown> => ({ statusCode: 501, body: '' });
+/**
+ * PUT /v1/settings (admin): set the retention override (≤ MaxRetentionDays)
+ * and/or the recording switches; omitted fields keep their value. Audited as
+ * `audit_settings.updated` with before/after, in the same transaction.
+ */
+import { saveSettings } from '../adapters/settings-store.js';
+import { putAuditEvent } from '../adapters/transactions.js';
+import { ValidationError } from '../core/errors.js';
+import { parseInput, putSettingsSchema } from '../core/schemas.js';
+import { auditItem } from '../events/record-events.js';
+import { config } from '../shared/config.js';
+import { json, route } from '../shared/http.js';
+import { effectiveSettings } from './effective-settings.js';
+
+export const handler = route({ scope: 'admin', body: true }, async (_event, { principal, body }) => {
+  const patch = parseInput(putSettingsSchema, body, 'settings');
+  if (patch.retentionDays !== undefined && patch.retentionDays > config.maxRetentionDays) {
+    throw new ValidationError('The settings are invalid.', [{ path: 'retentionDays', message: `must be at most ${config.maxRetentionDays} (the stack's MaxRetentionDays)` }]);
+  }
+  const before = await effectiveSettings(principal.tenant);
+  const after = { retentionDays: patch.retentionDays ?? before.retentionDays, recording: patch.recording ?? before.recording };
+  const audit = await auditItem(principal.tenant, {
+    action: 'audit_settings.updated',
+    actor: { type: 'api_token', id: principal.tokenId },
+    resource: { type: 'settings', id: principal.tenant },
+    result: 'success',
+    severity: 'notice',
+    changes: { before: { retentionDays: before.retentionDays, recording: before.recording }, after },
+  });
+  await saveSettings(principal.tenant, patch, [putAuditEvent(audit)]);
+  return json(200, { ...after, defaultRetentionDays: config.retentionDays, maxRetentionDays: config.maxRetentionDays });
+});

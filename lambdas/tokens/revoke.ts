@@ -1,2 +1,21 @@
-// placeholder: being written
-export const handler = async (): Promise<unknown> => ({ statusCode: 501, body: '' });
+/**
+ * DELETE /v1/tokens/{id} (admin): revoke a token; it stops working within 60 s
+ * (authorizer caches). Audited as `audit_token.revoked`. Revoking again is a
+ * no-op that returns the token; another tenant's id is a 404.
+ */
+import { getToken, revokeToken } from '../adapters/token-store.js';
+import { putAuditEvent } from '../adapters/transactions.js';
+import { NotFoundError } from '../core/errors.js';
+import { auditItem } from '../events/record-events.js';
+import { json, route } from '../shared/http.js';
+import { tokenAuditInput } from './audit.js';
+
+export const handler = route({ scope: 'admin' }, async (event, { principal }) => {
+  const token = await getToken(principal.tenant, event.pathParameters?.id ?? '');
+  if (!token) throw new NotFoundError('Token');
+  if (token.revokedAt) return json(200, token);
+  const revokedAt = new Date().toISOString();
+  const audit = await auditItem(principal.tenant, tokenAuditInput('audit_token.revoked', token, principal));
+  await revokeToken(principal.tenant, token.id, revokedAt, [putAuditEvent(audit)]);
+  return json(200, { ...token, revokedAt });
+});

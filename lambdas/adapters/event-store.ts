@@ -1,0 +1,76 @@
+/**
+ * Events table adapter: idempotent batch writes, single-key reads, and the
+ * per-partition Query used by the page reader. Key design: core/keys.ts.
+ */
+import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type EventItem, eventPk, INDEX_KEY, type IndexName } from '../core/keys.js';
+import type { PartitionResult, QueryFn } from '../core/paging.js';
+import { config } from '../shared/config.js';
+import { chunk, ddb, withBackoff } from './dynamodb.js';
+
+const TableName = config.eventsTable;
+
+/** DynamoDB's batch limits. */
+const WRITE_BATCH = 25;
+const GET_BATCH = 100;
+
+/** Which of `pks` already exist (strongly consistent). */
+async function existing(pks: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  await Promise.all(
+    chunk(pks, GET_BATCH).map((keys) =>
+      withBackoff(keys, async (pending) => {
+        const r = await ddb.send(new BatchGetCommand({
+          RequestItems: { [TableName]: { Keys: pending.map((pk) => ({ pk })), ProjectionExpression: 'pk', ConsistentRead: true } },
+        }));
+        for (const item of r.Responses?.[TableName] ?? []) found.add(item.pk as string);
+        return (r.UnprocessedKeys?.[TableName]?.Keys ?? []).map((k) => k.pk as string);
+      }, 'the duplicate check'),
+    ),
+  );
+  return found;
+}
+
+/**
+ * Stores new items and skips those whose event id already exists (an event is
+ * never overwritten: re-sending is a no-op). Writes go in parallel batches of
+ * 25; unprocessed items are retried with backoff until written or 503.
+ */
+export async function putEvents(items: EventItem[]): Promise<{ written: EventItem[]; duplicates: EventItem[] }> {
+  const first = new Map<string, EventItem>();
+  for (const it of items) if (!first.has(it.pk)) first.set(it.pk, it);
+  const unique = [...first.values()];
+  const present = await existing(unique.map((it) => it.pk));
+  const fresh = unique.filter((it) => !present.has(it.pk));
+  await Promise.all(
+    chunk(fresh, WRITE_BATCH).map((batch) =>
+      withBackoff(batch.map((Item) => ({ PutRequest: { Item } })), async (pending) => {
+        const r = await ddb.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending } }));
+        return (r.UnprocessedItems?.[TableName] ?? []) as typeof pending;
+      }, 'event writes'),
+    ),
+  );
+  const freshPks = new Set(fresh.map((it) => it.pk));
+  return { written: fresh, duplicates: items.filter((it) => !freshPks.has(it.pk)) };
+}
+
+/** One event by id, or undefined. A single GetItem. */
+export async function getEventItem(tenant: string, id: string): Promise<EventItem | undefined> {
+  const r = await ddb.send(new GetCommand({ TableName, Key: { pk: eventPk(tenant, id) } }));
+  return r.Item as EventItem | undefined;
+}
+
+/** One round of one partition for the page reader (core/paging.ts). */
+export const queryPartition: QueryFn<EventItem> = async (q): Promise<PartitionResult<EventItem>> => {
+  const r = await ddb.send(new QueryCommand({
+    TableName,
+    IndexName: q.index,
+    KeyConditionExpression: '#pk = :pk AND #s BETWEEN :lo AND :hi',
+    FilterExpression: q.filter?.expression,
+    ExpressionAttributeNames: { '#pk': INDEX_KEY[q.index as IndexName], '#s': 's', ...q.filter?.names },
+    ExpressionAttributeValues: { ':pk': q.partition, ':lo': q.lo, ':hi': q.hi, ...q.filter?.values },
+    ScanIndexForward: false,
+    Limit: q.limit,
+  }));
+  return { items: (r.Items ?? []) as EventItem[], lastEvaluated: r.LastEvaluatedKey?.s as string | undefined, scanned: r.ScannedCount ?? 0 };
+};

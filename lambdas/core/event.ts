@@ -1,0 +1,97 @@
+/**
+ * The event model: turns a validated input into the stored/returned event
+ * (server id, timestamps, derived category, client, changed fields, message).
+ * Pure functions, no AWS SDK.
+ */
+import { UAParser } from 'ua-parser-js';
+import { ulid } from 'ulidx';
+import type { EventInput } from './schemas.js';
+
+/** Browser / OS / device derived from the user agent. */
+export interface ClientInfo {
+  browser?: string;
+  os?: string;
+  device: string;
+}
+
+/** An event as stored and returned by the API (contract: Events). */
+export interface AuditEvent {
+  id: string;
+  occurredAt: string;
+  receivedAt: string;
+  action: string;
+  category: string;
+  actor: EventInput['actor'];
+  resource?: EventInput['resource'];
+  project?: string;
+  ip?: string;
+  userAgent?: string;
+  client?: ClientInfo;
+  result: EventInput['result'];
+  severity: EventInput['severity'];
+  message: string;
+  changes?: { before?: Record<string, unknown>; after?: Record<string, unknown>; fields: string[] };
+  metadata?: Record<string, unknown>;
+}
+
+/** Derives `{browser, os, device}` from a user agent; `undefined` when there is none. */
+export function parseClient(userAgent: string | undefined): ClientInfo | undefined {
+  if (!userAgent) return undefined;
+  const { browser, os, device } = new UAParser(userAgent).getResult();
+  const join = (name?: string, version?: string) => (name ? (version ? `${name} ${version}` : name) : undefined);
+  const client: ClientInfo = { device: device.type ?? 'desktop' };
+  const b = join(browser.name, browser.major);
+  const o = join(os.name, os.version);
+  if (b) client.browser = b;
+  if (o) client.os = o;
+  return client;
+}
+
+/** Top-level fields whose values differ between `before` and `after` (added, removed or changed), sorted. */
+export function changedFields(before: Record<string, unknown> = {}, after: Record<string, unknown> = {}): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((k) => stableJson(before[k]) !== stableJson(after[k])).sort();
+}
+
+/** JSON with object keys sorted, so `{a,b}` and `{b,a}` compare equal. */
+export function stableJson(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}
+
+/** "Ada updated project Household survey" from the actor, action and resource. */
+export function describe(input: Pick<EventInput, 'action' | 'actor' | 'resource' | 'result'>): string {
+  const who = input.actor.name ?? input.actor.email ?? input.actor.id;
+  const last = input.action.split('.').pop()!;
+  const what = input.resource ? ` ${input.resource.type} ${input.resource.name ?? input.resource.id}` : '';
+  // "updated", "signed_in" read as sentences; other verbs are quoted as the action.
+  const sentence = /ed(_|$)/.test(last) ? `${who} ${last.replace(/_/g, ' ')}${what}` : `${who} performed ${input.action}${what}`;
+  return input.result === 'success' ? sentence : `${sentence} (${input.result.replace('_', ' ')})`;
+}
+
+/** Builds the stored event from a validated input received at `receivedAt`. */
+export function toAuditEvent(input: EventInput, receivedAt: string): AuditEvent {
+  const event: AuditEvent = {
+    id: input.id ?? ulid(Date.parse(receivedAt)),
+    occurredAt: input.occurredAt ?? receivedAt,
+    receivedAt,
+    action: input.action,
+    category: input.category ?? input.action.split('.')[0]!,
+    actor: input.actor,
+    result: input.result,
+    severity: input.severity,
+    message: input.message ?? describe(input),
+  };
+  if (input.resource) event.resource = input.resource;
+  if (input.project) event.project = input.project;
+  if (input.ip) event.ip = input.ip;
+  if (input.userAgent) {
+    event.userAgent = input.userAgent;
+    event.client = parseClient(input.userAgent);
+  }
+  if (input.changes) event.changes = { ...input.changes, fields: changedFields(input.changes.before, input.changes.after) };
+  if (input.metadata) event.metadata = input.metadata;
+  return event;
+}

@@ -1,0 +1,108 @@
+/**
+ * Key design of the Events table (see README "Data model").
+ *
+ * | attribute | value                          | serves                                   |
+ * |-----------|--------------------------------|------------------------------------------|
+ * | pk        | `{tenant}#{id}`                | get-by-id (one GetItem), idempotency     |
+ * | s         | `{occurredAt}#{id}`            | sort key of every index: newest first    |
+ * | tp        | `{tenant}#{shard}`             | index byTime: tenant timeline, sharded   |
+ * | ap        | `{tenant}#{actorId}`           | index byActor                            |
+ * | rp        | `{tenant}#{resourceId}`        | index byResource (sparse)                |
+ * | pp        | `{tenant}#{project}`           | index byProject (sparse)                 |
+ *
+ * The timeline partition is split into `shardCount` write shards (hash of the
+ * event id) so one tenant can exceed one partition's 1,000 writes/s. Readers
+ * query every shard that was ever written (`max(shardCount, recorded high-water
+ * mark)`) and merge, so changing the shard count never hides older events.
+ * Pure functions, no AWS SDK.
+ */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { AuditEvent } from './event.js';
+
+/** Index names, as created by the `EventStore` construct. */
+export const INDEX = { byTime: 'byTime', byActor: 'byActor', byResource: 'byResource', byProject: 'byProject' } as const;
+export type IndexName = (typeof INDEX)[keyof typeof INDEX];
+/** The partition-key attribute of each index; they all share the sort key `s`. */
+export const INDEX_KEY: Record<IndexName, 'tp' | 'ap' | 'rp' | 'pp'> = { byTime: 'tp', byActor: 'ap', byResource: 'rp', byProject: 'pp' };
+
+/** A stored Events item (attribute names are short: they are paid for on every item). */
+export interface EventItem {
+  pk: string;
+  s: string;
+  tp: string;
+  ap: string;
+  rp?: string;
+  pp?: string;
+  /** Filterable attributes. */
+  ac: string;
+  ca: string;
+  re: string;
+  se: string;
+  rt?: string;
+  ae?: string;
+  /** Lower-cased search text for `q`. */
+  x: string;
+  /** TTL, epoch seconds. */
+  expiresAt: number;
+  /** The whole event as JSON, deflated when that is smaller. */
+  b: string | Uint8Array;
+}
+
+const SEP = '#';
+/** Deflate bodies above this size; below it the deflate header costs more than it saves. */
+const COMPRESS_ABOVE = 256;
+
+/** FNV-1a 32-bit: a stable, fast, well-spread hash for shard assignment. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export const shardOf = (eventId: string, shardCount: number): number => fnv1a(eventId) % Math.max(1, shardCount);
+export const eventPk = (tenant: string, id: string): string => `${tenant}${SEP}${id}`;
+export const sortKey = (occurredAt: string, id: string): string => `${occurredAt}${SEP}${id}`;
+export const timelinePk = (tenant: string, shard: number): string => `${tenant}${SEP}${shard}`;
+export const actorPk = (tenant: string, actorId: string): string => `${tenant}${SEP}${actorId}`;
+export const resourcePk = (tenant: string, resourceId: string): string => `${tenant}${SEP}${resourceId}`;
+export const projectPk = (tenant: string, project: string): string => `${tenant}${SEP}${project}`;
+
+/** Searchable text for `q`: actor name/email, action, resource name, message. */
+export function searchText(e: AuditEvent): string {
+  return [e.actor.name, e.actor.email, e.action, e.resource?.name, e.message].filter(Boolean).join('\n').toLowerCase();
+}
+
+/** The item stored for `event` of `tenant`, expiring `retentionDays` after it occurred. */
+export function toItem(tenant: string, event: AuditEvent, shardCount: number, retentionDays: number): EventItem {
+  const json = JSON.stringify(event);
+  const deflated = json.length > COMPRESS_ABOVE ? deflateRawSync(json) : undefined;
+  const item: EventItem = {
+    pk: eventPk(tenant, event.id),
+    s: sortKey(event.occurredAt, event.id),
+    tp: timelinePk(tenant, shardOf(event.id, shardCount)),
+    ap: actorPk(tenant, event.actor.id),
+    ac: event.action,
+    ca: event.category,
+    re: event.result,
+    se: event.severity,
+    x: searchText(event),
+    expiresAt: Math.floor(Date.parse(event.occurredAt) / 1000) + retentionDays * 86_400,
+    b: deflated && deflated.length < Buffer.byteLength(json) ? new Uint8Array(deflated) : json,
+  };
+  if (event.resource) {
+    item.rp = resourcePk(tenant, event.resource.id);
+    item.rt = event.resource.type;
+  }
+  if (event.project) item.pp = projectPk(tenant, event.project);
+  if (event.actor.email) item.ae = event.actor.email.toLowerCase();
+  return item;
+}
+
+/** The event held by a stored item. */
+export function fromItem(item: Pick<EventItem, 'b'>): AuditEvent {
+  const body = typeof item.b === 'string' ? item.b : inflateRawSync(item.b).toString('utf8');
+  return JSON.parse(body) as AuditEvent;
+}

@@ -1,0 +1,20 @@
+/** Documented input limits (README "Limits"); one place so docs, schemas and tests agree. */
+export const LIMITS = {
+  /** Events per POST /v1/events. */
+  batchSize: 100,
+  /** Bytes of a request body (API Gateway allows 10 MB; an audit batch never needs that). */
+  maxBodyBytes: 1_048_576,
+  /** Bytes of one event's JSON, keeps every item far below DynamoDB's 400 KB. */
+  maxEventBytes: 65_536,
+  /** Bytes of the serialized `metadata` object. */
+  maxMetadataBytes: 16_384,
+  /** Bytes of each of `changes.before` / `changes.after`. */
+  maxChangesBytes: 32_768,
+  /** How far in the future `occurredAt` may be (clock skew allowance), ms. */
+  maxClockSkewMs: 5 * 60_000,
+  /** Page size bounds for listings. */
+  defaultPageSize: 50,
+  maxPageSize: 200,
+  /** Items a listing may read per request before it returns a partial page with a cursor. */
+  maxItemsScannedPerPage: 2_000,
+} as const;

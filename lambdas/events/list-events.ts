@@ -1,0 +1,39 @@
+/**
+ * Listing events: plan the indexed read, resume from a signed cursor, read one
+ * (possibly partial) page, sign the next cursor.
+ */
+import { queryPartition } from '../adapters/event-store.js';
+import { decodeCursor, encodeCursor } from '../core/cursor.js';
+import type { AuditEvent } from '../core/event.js';
+import { fromItem } from '../core/keys.js';
+import { LIMITS } from '../core/limits.js';
+import { readPage } from '../core/paging.js';
+import { canonicalFilter, planEventQuery } from '../core/query-plan.js';
+import type { EventFilter } from '../core/schemas.js';
+import { config } from '../shared/config.js';
+import { effectiveSettings } from '../settings/effective-settings.js';
+
+/** A page of events, newest first. */
+export interface EventPage {
+  events: AuditEvent[];
+  nextCursor: string | null;
+}
+
+interface EventCursor {
+  /** Resume strictly below this sort key. */
+  b: string;
+}
+
+/** Reads one page of `tenant`'s events matching `filter`. */
+export async function listEvents(tenant: string, filter: EventFilter, page: { limit: number; cursor?: string }): Promise<EventPage & { scanned: number }> {
+  const binding = canonicalFilter(filter);
+  const resume = page.cursor ? decodeCursor<EventCursor>(config.cursorSecret, tenant, binding, page.cursor) : undefined;
+  const settings = await effectiveSettings(tenant);
+  const plan = planEventQuery({ tenant, filter, shards: settings.shards, retentionDays: settings.retentionDays, now: Date.now() });
+  const result = await readPage(plan, { limit: page.limit, before: resume?.b, maxScanned: LIMITS.maxItemsScannedPerPage }, queryPartition);
+  return {
+    events: result.items.map(fromItem),
+    nextCursor: result.next === undefined ? null : encodeCursor(config.cursorSecret, tenant, binding, { b: result.next } satisfies EventCursor),
+    scanned: result.scanned,
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * HTTP plumbing shared by every route handler: the middy middleware stack
+ * (logger context → metrics → authentication/scope → JSON body → error
+ * handler, registered last) and response helpers. Handlers stay three steps:
+ * take validated input, call the domain, shape the response.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { DomainError, ForbiddenError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../core/errors.js';
+import { LIMITS } from '../core/limits.js';
+import type { Scope } from '../core/schemas.js';
+import { logger, metrics } from './observability.js';
+
+/** What the Lambda authorizer passes on (simple-response context: flat strings). */
+export interface AuthorizerContext {
+  /** Set when the token was valid. */
+  tenant?: string;
+  /** Space-separated scopes. */
+  scopes?: string;
+  tokenId?: string;
+  /** Set instead when the token is unknown, malformed, expired or revoked. */
+  error?: string;
+}
+
+export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+
+/** The authenticated caller: a token of one tenant. The tenant never comes from the request. */
+export interface Principal {
+  readonly tenant: string;
+  readonly scopes: readonly Scope[];
+  readonly tokenId: string;
+}
+
+/** Lambda context extended by the middlewares. */
+export interface ApiContext extends Context {
+  principal: Principal;
+  body: unknown;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+
+/** A JSON response. */
+export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult => ({
+  statusCode,
+  headers: { ...JSON_HEADERS, ...headers },
+  body: JSON.stringify(body),
+});
+
+/** Resolves the principal from the authorizer context and enforces `scope` (admin implies all). */
+const authenticate = (scope: Scope): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
+  before: ({ event, context }) => {
+    const auth = event.requestContext.authorizer?.lambda;
+    if (!auth?.tenant || auth.error) throw new UnauthorizedError();
+    const scopes = (auth.scopes ?? '').split(' ').filter(Boolean) as Scope[];
+    if (!scopes.includes(scope) && !scopes.includes('admin')) throw new ForbiddenError(scope);
+    context.principal = { tenant: auth.tenant, scopes, tokenId: auth.tokenId ?? '' };
+    logger.appendKeys({ tenant: auth.tenant, tokenId: auth.tokenId });
+  },
+});
+
+/** Parses a JSON body within the size limit; 413 beyond it, 400 naming the problem otherwise. */
+const jsonBody = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
+  before: ({ event, context }) => {
+    const raw = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : (event.body ?? '');
+    if (Buffer.byteLength(raw, 'utf8') > LIMITS.maxBodyBytes) throw new PayloadTooLargeError(`The request body exceeds ${LIMITS.maxBodyBytes} bytes.`);
+    const type = event.headers['content-type'] ?? '';
+    if (type && !/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
+      throw new ValidationError('The request body must be JSON.', [{ path: 'content-type', message: 'must be application/json' }], 'unsupported_media_type');
+    }
+    if (!raw.trim()) throw new ValidationError('The request body is empty; a JSON object is required.', [{ path: '(body)', message: 'is required' }], 'invalid_json');
+    try {
+      context.body = JSON.parse(raw);
+    } catch (e) {
+      throw new ValidationError('The request body is not valid JSON.', [{ path: '(body)', message: (e as Error).message }], 'invalid_json');
+    }
+  },
+});
+
+/** Maps domain errors to contract errors; anything else is a 500 without internals (logged with the request id). */
+const errorHandler = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
+  onError: (request) => {
+    const error = request.error;
+    if (error instanceof DomainError) {
+      if (error.status >= 500) logger.error('request failed', { error });
+      else logger.info('request rejected', { code: error.code, status: error.status });
+      request.response = json(error.status, { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
+      return;
+    }
+    logger.error('unexpected error', { error });
+    request.response = json(500, { error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged. Please retry.' } });
+  },
+});
+
+/** Options of {@link route}. */
+export interface RouteOptions {
+  /** Scope the caller must hold; omit for public routes. */
+  readonly scope?: Scope;
+  /** Parse a JSON body. @default false */
+  readonly body?: boolean;
+}
+
+/** Wraps a route handler in the standard middleware stack. */
+export function route(options: RouteOptions, fn: (event: ApiEvent, context: ApiContext) => Promise<ApiResult>) {
+  const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
+  if (options.scope) handler.use(authenticate(options.scope));
+  if (options.body) handler.use(jsonBody());
+  return handler.use(errorHandler()).handler(fn);
+}
+
+/** Query-string parameters as an object; `repeatable` keys become arrays (from the raw query, since API Gateway joins repeats with commas). */
+export function queryParams(event: ApiEvent, repeatable: readonly string[] = []): Record<string, string | string[]> {
+  const params = new URLSearchParams(event.rawQueryString ?? '');
+  const out: Record<string, string | string[]> = {};
+  for (const key of new Set(params.keys())) out[key] = repeatable.includes(key) ? params.getAll(key) : params.get(key)!;
+  return out;
+}
