@@ -1,0 +1,115 @@
+import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Api } from './Api';
+import { API_DEFAULTS, DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAY_VALUES } from './defaults';
+import { EventStore } from './EventStore';
+import { ENV } from './routes';
+
+/**
+ * The serverless, multi-tenant audit log: DynamoDB storage ({@link EventStore}) behind an
+ * HTTP API with a Lambda authorizer ({@link Api}).
+ *
+ * Ops tune it with CloudFormation parameters (`cdk deploy --parameters Name=value`, or a
+ * stack update), no code change:
+ *
+ * | parameter | default | effect |
+ * |---|---|---|
+ * | `RetentionDays` | 90 | default retention of a tenant's events |
+ * | `MaxRetentionDays` | 365 | upper bound of a tenant's retention override |
+ * | `ShardCount` | 4 | write shards of a tenant's timeline |
+ * | `TableClass` | STANDARD | DynamoDB table class of both tables |
+ * | `ApiThrottleRateLimit` / `ApiThrottleBurstLimit` | 1000 / 2000 | stage throttling |
+ * | `LogRetentionDays` | 30 | retention of function and access logs |
+ *
+ * Outputs: `ApiUrl`, `EventsTableName`, `ControlTableName`, `CursorSecretArn`.
+ */
+export class AuditLogStack extends Stack {
+  /** The storage construct. */
+  public readonly eventStore: EventStore;
+  /** The HTTP API construct. */
+  public readonly api: Api;
+
+  constructor(scope: Construct, id: string, props: StackProps = {}) {
+    super(scope, id, {
+      description: 'Serverless multi-tenant audit log: HTTP API, Lambda, DynamoDB',
+      ...props,
+    });
+
+    const retentionDays = new CfnParameter(this, 'RetentionDays', {
+      type: 'Number',
+      default: 90,
+      minValue: 1,
+      maxValue: 3650,
+      description: 'Days an event is kept for a tenant without a retention override (must not exceed MaxRetentionDays). Applies to events written from then on.',
+    });
+    const maxRetentionDays = new CfnParameter(this, 'MaxRetentionDays', {
+      type: 'Number',
+      default: 365,
+      minValue: 1,
+      maxValue: 3650,
+      description: 'Upper bound (days) for a tenant\'s retention override in PUT /v1/settings; also caps RetentionDays.',
+    });
+    const shardCount = new CfnParameter(this, 'ShardCount', {
+      type: 'Number',
+      default: 4,
+      minValue: 1,
+      maxValue: 64,
+      description: 'Write shards of each tenant\'s timeline (about 1,000 writes/s per shard). Changing it never hides older events.',
+    });
+    const tableClass = new CfnParameter(this, 'TableClass', {
+      type: 'String',
+      default: 'STANDARD',
+      allowedValues: ['STANDARD', 'STANDARD_INFREQUENT_ACCESS'],
+      description: 'DynamoDB table class. STANDARD_INFREQUENT_ACCESS stores data ~60% cheaper and charges ~25% more per request: a fit for audit data, written once and read rarely.',
+    });
+    const throttleRateLimit = new CfnParameter(this, 'ApiThrottleRateLimit', {
+      type: 'Number',
+      default: API_DEFAULTS.throttleRateLimit,
+      minValue: 1,
+      description: 'Steady-state requests per second the HTTP API accepts (all clients together) before answering 429.',
+    });
+    const throttleBurstLimit = new CfnParameter(this, 'ApiThrottleBurstLimit', {
+      type: 'Number',
+      default: API_DEFAULTS.throttleBurstLimit,
+      minValue: 1,
+      description: 'Request burst the HTTP API absorbs above the steady-state rate.',
+    });
+    const logRetentionDays = new CfnParameter(this, 'LogRetentionDays', {
+      type: 'Number',
+      default: DEFAULT_LOG_RETENTION_DAYS,
+      allowedValues: LOG_RETENTION_DAY_VALUES.map(String),
+      description: 'Days CloudWatch Logs keeps the functions\' logs and the API access logs (a value CloudWatch Logs accepts).',
+    });
+
+    this.eventStore = new EventStore(this, 'EventStore', { tableClass: tableClass.valueAsString });
+
+    this.api = new Api(this, 'Api', {
+      eventStore: this.eventStore,
+      environment: {
+        [ENV.retentionDays]: retentionDays.valueAsString,
+        [ENV.maxRetentionDays]: maxRetentionDays.valueAsString,
+        [ENV.shardCount]: shardCount.valueAsString,
+      },
+      throttleRateLimit: throttleRateLimit.valueAsNumber,
+      throttleBurstLimit: throttleBurstLimit.valueAsNumber,
+      logRetentionDays: logRetentionDays.valueAsNumber,
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.url,
+      description: 'Base URL of the HTTP API (append v1/...)',
+    });
+    new CfnOutput(this, 'EventsTableName', {
+      value: this.eventStore.eventsTable.tableName,
+      description: 'DynamoDB table of audit events',
+    });
+    new CfnOutput(this, 'ControlTableName', {
+      value: this.eventStore.controlTable.tableName,
+      description: 'DynamoDB table of API tokens and tenant settings (used by the admin CLI)',
+    });
+    new CfnOutput(this, 'CursorSecretArn', {
+      value: this.api.cursorSecret.secretArn,
+      description: 'Secrets Manager secret that signs pagination cursors',
+    });
+  }
+}

@@ -1,0 +1,161 @@
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { ENV, type TableAccess } from './routes';
+
+/** Properties of the {@link EventStore}. */
+export interface EventStoreProps {
+  /**
+   * DynamoDB table class of both tables: `STANDARD` or `STANDARD_INFREQUENT_ACCESS`.
+   * A string so a `CfnParameter`'s `valueAsString` can be passed (the L2 enum cannot
+   * take a token). Audit data is written once and read rarely, which is what
+   * Standard-IA's cheaper storage and dearer requests are for.
+   *
+   * @default 'STANDARD'
+   */
+  readonly tableClass?: string;
+}
+
+/**
+ * The events table's global secondary indexes: name → partition key attribute, all with
+ * sort key {@link EVENT_SORT_KEY} and projection ALL. The attribute values are built in
+ * `lambdas/core/keys.ts` (which names the same indexes); items without an attribute are
+ * simply absent from its index, so the resource and project indexes are sparse.
+ */
+export const EVENT_INDEXES = {
+  /** A tenant's timeline, write-sharded (`{tenant}#{shard}`). */
+  byTime: 'tp',
+  /** Events by actor id. */
+  byActor: 'ap',
+  /** Events by resource. */
+  byResource: 'rp',
+  /** Events by project. */
+  byProject: 'pp',
+} as const;
+
+/** Sort key of every events index: `{occurredAt ISO}#{eventId}`, so a descending Query is newest first. */
+export const EVENT_SORT_KEY = 's';
+
+/** TTL attribute of the events table (epoch seconds); reads also filter on it, since TTL deletes lag. */
+export const EVENT_TTL_ATTRIBUTE = 'expiresAt';
+
+/** The control table's one global secondary index (a tenant's tokens, newest first). */
+export const CONTROL_INDEX = { name: 'byTenant', partitionKey: 'gp', sortKey: 'gs' } as const;
+
+/** Actions a writer of the append-only events table gets, on top of the read actions. */
+const EVENT_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'];
+
+/**
+ * The audit log's storage: two DynamoDB tables (classic `AWS::DynamoDB::Table`, which the
+ * local runner turns into CreateTable calls), on demand, encrypted with the AWS managed
+ * key, with point-in-time recovery and deletion protection, retained when the stack goes.
+ *
+ * - **Events** (`pk` = `{tenant}#{eventId}`: get-by-id and idempotent puts): TTL on
+ *   `expiresAt`, a `NEW_IMAGE` stream for later consumers, and the indexes of
+ *   {@link EVENT_INDEXES}. Append-only: no grant includes `DeleteItem` or `UpdateItem`.
+ * - **Control** (`pk`, `sk`): API tokens (as hashes) and tenant settings, with the
+ *   `byTenant` index; no stream.
+ *
+ * Encryption uses the AWS managed key (`aws/dynamodb`) rather than a customer managed
+ * one: key use is visible in CloudTrail, there is no key to administer or pay for, and
+ * no function needs a KMS grant. A customer managed key adds cost and a failure mode
+ * (key disabled = log unreadable) for no isolation a single-account stack needs.
+ */
+export class EventStore extends Construct {
+  /** The events table. */
+  public readonly eventsTable: dynamodb.Table;
+  /** The control table (tokens, settings). */
+  public readonly controlTable: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: EventStoreProps = {}) {
+    super(scope, id);
+
+    this.eventsTable = newTable(this, 'EventsTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: EVENT_TTL_ATTRIBUTE,
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
+    });
+    for (const [indexName, partitionKey] of Object.entries(EVENT_INDEXES)) {
+      this.eventsTable.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: EVENT_SORT_KEY, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+
+    this.controlTable = newTable(this, 'ControlTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+    });
+    this.controlTable.addGlobalSecondaryIndex({
+      indexName: CONTROL_INDEX.name,
+      partitionKey: { name: CONTROL_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: CONTROL_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+
+    for (const table of [this.eventsTable, this.controlTable]) {
+      (table.node.defaultChild as dynamodb.CfnTable).tableClass = props.tableClass ?? dynamodb.TableClass.STANDARD;
+    }
+  }
+
+  /**
+   * Lets `fn` use the events table and sets `EVENTS_TABLE` on it.
+   *
+   * `read`: get, query and scan the table and its indexes. `readWrite`: the same plus
+   * `PutItem` and `BatchWriteItem`, never `UpdateItem` or `DeleteItem`: the log is
+   * append-only, and expiry is TTL's job.
+   */
+  public grantEvents(fn: lambda.Function, access: TableAccess): iam.Grant {
+    fn.addEnvironment(ENV.eventsTable, this.eventsTable.tableName);
+    const grant = grantRead(fn, this.eventsTable);
+    return access === 'readWrite' ? grant.combine(this.eventsTable.grant(fn, ...EVENT_WRITE_ACTIONS)) : grant;
+  }
+
+  /**
+   * Lets `fn` use the control table and sets `CONTROL_TABLE` on it.
+   *
+   * `read`: get, query and scan the table and its index. `readWrite`: all data actions
+   * (tokens are revoked and settings updated in place).
+   */
+  public grantControl(fn: lambda.Function, access: TableAccess): iam.Grant {
+    fn.addEnvironment(ENV.controlTable, this.controlTable.tableName);
+    if (access === 'read') return grantRead(fn, this.controlTable);
+    acknowledgeIndexWildcard(fn, this.controlTable);
+    return this.controlTable.grantReadWriteData(fn);
+  }
+}
+
+function newTable(scope: Construct, id: string, props: dynamodb.TableProps): dynamodb.Table {
+  return new dynamodb.Table(scope, id, {
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    deletionProtection: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+    ...props,
+  });
+}
+
+/** Read data actions on the table and all its indexes (`grantReadData` adds `<table>/index/*`). */
+function grantRead(fn: lambda.Function, table: dynamodb.Table): iam.Grant {
+  acknowledgeIndexWildcard(fn, table);
+  return table.grantReadData(fn);
+}
+
+/**
+ * cdk-nag flags the `<table arn>/index/*` resource that table grants add. It is scoped to
+ * this one table's indexes, all of which the handler's queries may use; acknowledged on
+ * the grantee's role, for exactly this table's finding.
+ */
+function acknowledgeIndexWildcard(fn: lambda.Function, table: dynamodb.Table): void {
+  const cfnTable = table.node.defaultChild as dynamodb.CfnTable;
+  const logicalId: string = Stack.of(table).resolve(cfnTable.logicalId);
+  Validations.of(fn.role ?? fn).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
+    reason: `Queries use the indexes of ${table.node.id}; the grant covers only that table's indexes.`,
+  });
+}
