@@ -3,9 +3,9 @@
  * `Environment.Variables` in the synthesized template.
  */
 import { randomBytes } from 'node:crypto';
-import { LOCAL_AWS } from './dynamodb';
-import { resourcesOfType, type CfnTemplate } from './template';
-import { TABLE_TYPES, localTableName } from './tables';
+import { LOCAL_AWS } from './dynamodb.js';
+import { resourcesOfType, type CfnTemplate } from './template.js';
+import { TABLE_TYPES, localTableName } from './tables.js';
 
 /** Account id used in ARNs and event request contexts locally. */
 export const LOCAL_ACCOUNT = '000000000000';
@@ -56,6 +56,9 @@ export interface FunctionEnvironment {
   readonly unresolved: string[];
 }
 
+/** Variables meant for the Lambda Node.js process itself; set here they would leak into child processes. */
+const LAMBDA_RUNTIME_ONLY = ['NODE_OPTIONS'];
+
 /**
  * Merges the environment variables of every Lambda function in the template (they
  * agree by construction) and resolves them for local use. Variables whose value
@@ -69,7 +72,7 @@ export function functionEnvironment(template: CfnTemplate): FunctionEnvironment 
   const unresolved = new Set<string>();
   for (const [, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
     for (const [name, value] of Object.entries<unknown>(fn.Properties?.Environment?.Variables ?? {})) {
-      if (name in env || generated.has(name)) continue;
+      if (name in env || generated.has(name) || LAMBDA_RUNTIME_ONLY.includes(name)) continue;
       const resolved = resolveValue(template, value);
       if (resolved !== undefined) {
         env[name] = resolved;

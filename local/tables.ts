@@ -12,8 +12,8 @@ import {
   type GlobalSecondaryIndex,
   type LocalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
-import { LOCAL_AWS } from './dynamodb';
-import { resourcesOfType, shortLogicalId, type CfnResource, type CfnTemplate } from './template';
+import { LOCAL_AWS } from './dynamodb.js';
+import { resourcesOfType, shortLogicalId, type CfnResource, type CfnTemplate } from './template.js';
 
 /** CloudFormation types that define a DynamoDB table (`Table` and `TableV2`). */
 export const TABLE_TYPES = ['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable'];

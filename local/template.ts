@@ -23,15 +23,20 @@ export const STACK_ID = 'AuditLog';
 
 /**
  * Synthesizes `AuditLogStack` in this process, without bundling any Lambda code
- * (`aws:cdk:bundling-stacks: []`), so it takes a couple of seconds and needs neither
- * Docker nor esbuild output. The cloud assembly goes to a temporary directory that
+ * (`aws:cdk:bundling-stacks: []`) and without the built-in template validation, so it
+ * takes about a second and needs neither Docker nor esbuild output. The cloud assembly goes to a temporary directory that
  * is removed afterwards. The CDK is imported lazily, so the helpers below stay cheap.
  */
 export async function synthTemplate(): Promise<CfnTemplate> {
-  const [{ App }, { AuditLogStack }] = await Promise.all([import('aws-cdk-lib'), import('../lib/AuditLogStack')]);
+  const [{ App }, { AuditLogStack }] = await Promise.all([import('aws-cdk-lib'), import('../lib/AuditLogStack.js')]);
   const outdir = mkdtempSync(join(tmpdir(), 'audit-log-synth-'));
   try {
-    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({
+      outdir,
+      context: { 'aws:cdk:bundling-stacks': [] },
+      // Template validation (~4 s) is the job of `cdk synth` and the infra tests, not of every local start.
+      builtinCloudFormationValidation: false,
+    });
     new AuditLogStack(app, STACK_ID);
     return app.synth().getStackByName(STACK_ID).template as CfnTemplate;
   } finally {

@@ -1,0 +1,29 @@
+/**
+ * Vitest global setup: starts the whole local stack once (DynamoDB Local, tables
+ * from the synthesized template, the HTTP API serving the real handlers) and hands
+ * its endpoints to the tests, which read them with `inject('local')`.
+ *
+ * Caches are shortened so revocation and expiry tests need not wait a minute:
+ * the authorizer result cache to 1 s and the authorizer's token cache to 1 s.
+ */
+import type {} from 'vitest';
+import type { TestProject } from 'vitest/node';
+import { startLocal, type LocalEndpoints } from '../local/runner.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Endpoints of the local stack started for this test run. */
+    local: LocalEndpoints;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { endpoints, stop } = await startLocal({
+    quiet: true,
+    writeEndpoints: false,
+    authCacheTtlSeconds: 1,
+    env: { TOKEN_CACHE_SECONDS: '1' },
+  });
+  project.provide('local', endpoints);
+  return stop;
+}
