@@ -3,9 +3,11 @@
  * schemas (`z.infer`), never written twice. Unknown fields are rejected
  * (strict objects), as the contract requires.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
 import { ValidationError } from './errors.js';
 import { LIMITS } from './limits.js';
+
+// valibot is tree-shaken to the validators used here (~10 KB), which keeps every handler bundle well under 300 KB.
 
 const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 
@@ -15,9 +17,12 @@ const CATEGORY = /^[a-z0-9_-]+$/;
 /** Client-supplied event ids (contract: 1-128 chars of [A-Za-z0-9._:-]). */
 export const EVENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+const str = (message = 'must be a string') => v.string(message);
+const text = (max: number) => v.pipe(str(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(max, `must be at most ${max} characters`));
+const pattern = (max: number, re: RegExp, message: string) => v.pipe(str(), v.maxLength(max, `must be at most ${max} characters`), v.regex(re, message));
+const oneOf = <T extends readonly string[]>(values: T) => v.picklist(values, `must be one of ${values.join(', ')}`);
 const boundedObject = (max: number, what: string) =>
-  z.record(z.string(), z.unknown()).refine((v) => jsonBytes(v) <= max, { message: `${what} must serialize to at most ${max} bytes` });
+  v.pipe(v.record(v.string(), v.unknown(), 'must be a JSON object'), v.check((o) => jsonBytes(o) <= max, `${what} must serialize to at most ${max} bytes`));
 
 export const ACTOR_TYPES = ['user', 'service', 'system', 'api_token'] as const;
 export const RESULTS = ['success', 'failure', 'invalid_input'] as const;
@@ -25,134 +30,152 @@ export const SEVERITIES = ['info', 'notice', 'warning', 'critical'] as const;
 export const SCOPES = ['events:write', 'events:read', 'exports:write', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** ISO-8601 timestamp with offset, normalised to UTC milliseconds (`...T09:15:00.123Z`). */
-export const isoTimestamp = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp' }).transform((v) => new Date(v).toISOString());
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/;
+/** ISO-8601 timestamp (offset allowed), normalised to UTC milliseconds (`...T09:15:00.123Z`). */
+export const isoTimestamp = v.pipe(
+  str(),
+  v.check((t) => ISO.test(t) && !Number.isNaN(Date.parse(t)), 'must be an ISO-8601 timestamp such as 2026-11-22T09:15:00.123Z'),
+  v.transform((t) => new Date(t).toISOString()),
+);
 
-export const actorSchema = z.strictObject({
-  type: z.enum(ACTOR_TYPES),
+const email = v.pipe(str(), v.maxLength(320, 'must be at most 320 characters'), v.email('must be an email address'));
+
+export const actorSchema = v.strictObject({
+  type: oneOf(ACTOR_TYPES),
   id: text(128),
-  name: text(256).optional(),
-  email: z.email().max(320).optional(),
-});
+  name: v.optional(text(256)),
+  email: v.optional(email),
+}, 'must be an object');
 
-export const resourceSchema = z.strictObject({
+export const resourceSchema = v.strictObject({
   type: text(64),
   id: text(128),
-  name: text(256).optional(),
-});
+  name: v.optional(text(256)),
+}, 'must be an object');
 
 /** One event as a service sends it. `receivedAt`, `client` and `changes.fields` are derived by the server. */
-export const eventInputSchema = z
-  .strictObject({
-    id: z.string().regex(EVENT_ID, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -').optional(),
-    occurredAt: isoTimestamp.optional(),
-    action: z.string().max(128).regex(ACTION, 'must be a lowercase dotted identifier such as project.updated'),
-    category: z.string().max(64).regex(CATEGORY, 'must be a lowercase identifier such as project').optional(),
+export const eventInputSchema = v.pipe(
+  v.strictObject({
+    id: v.optional(v.pipe(str(), v.regex(EVENT_ID, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -'))),
+    occurredAt: v.optional(isoTimestamp),
+    action: pattern(128, ACTION, 'must be a lowercase dotted identifier such as project.updated'),
+    category: v.optional(pattern(64, CATEGORY, 'must be a lowercase identifier such as project')),
     actor: actorSchema,
-    resource: resourceSchema.optional(),
-    project: text(128).optional(),
-    ip: z.union([z.ipv4(), z.ipv6()], { message: 'must be an IPv4 or IPv6 address' }).optional(),
-    userAgent: text(512).optional(),
-    result: z.enum(RESULTS).default('success'),
-    severity: z.enum(SEVERITIES).default('info'),
-    message: text(1024).optional(),
-    changes: z
-      .strictObject({
-        before: boundedObject(LIMITS.maxChangesBytes, 'changes.before').optional(),
-        after: boundedObject(LIMITS.maxChangesBytes, 'changes.after').optional(),
-      })
-      .optional(),
-    metadata: boundedObject(LIMITS.maxMetadataBytes, 'metadata').optional(),
-  })
-  .refine((e) => jsonBytes(e) <= LIMITS.maxEventBytes, { message: `an event must serialize to at most ${LIMITS.maxEventBytes} bytes` });
-export type EventInput = z.infer<typeof eventInputSchema>;
+    resource: v.optional(resourceSchema),
+    project: v.optional(text(128)),
+    ip: v.optional(v.pipe(str(), v.ip('must be an IPv4 or IPv6 address'))),
+    userAgent: v.optional(text(512)),
+    result: v.optional(oneOf(RESULTS), 'success'),
+    severity: v.optional(oneOf(SEVERITIES), 'info'),
+    message: v.optional(text(1024)),
+    changes: v.optional(
+      v.strictObject({
+        before: v.optional(boundedObject(LIMITS.maxChangesBytes, 'changes.before')),
+        after: v.optional(boundedObject(LIMITS.maxChangesBytes, 'changes.after')),
+      }, 'must be an object'),
+    ),
+    metadata: v.optional(boundedObject(LIMITS.maxMetadataBytes, 'metadata')),
+  }, 'an event must be a JSON object'),
+  v.check((e) => jsonBytes(e) <= LIMITS.maxEventBytes, `an event must serialize to at most ${LIMITS.maxEventBytes} bytes`),
+);
+export type EventInput = v.InferOutput<typeof eventInputSchema>;
 
-/** POST /v1/events body: one event, or `{ events: [...] }` with 1..100 events. */
-export const ingestBodySchema = z.union([
-  z.strictObject({ events: z.array(z.unknown()).min(1, 'must hold at least one event').max(LIMITS.batchSize, `must hold at most ${LIMITS.batchSize} events`) }),
-  z.record(z.string(), z.unknown()),
-]);
+/** POST /v1/events batch envelope: `{ events: [...] }` with 1..100 events. */
+export const batchSchema = v.strictObject({
+  events: v.pipe(
+    v.array(v.unknown(), 'must be an array of events'),
+    v.minLength(1, 'must hold at least one event'),
+    v.maxLength(LIMITS.batchSize, `must hold at most ${LIMITS.batchSize} events`),
+  ),
+});
 
 const RANGES = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000, '90d': 90 * 86_400_000 } as const;
 export type RangePreset = keyof typeof RANGES;
 export const rangeMs = (r: RangePreset): number => RANGES[r];
 
-const actionFilter = z
-  .string()
-  .regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?$/, 'must be an action such as project.updated, or a prefix such as project.*');
+const actionFilter = v.pipe(str(), v.regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?$/, 'must be an action such as project.updated, or a prefix such as project.*'));
+
+const filterEntries = {
+  from: v.optional(isoTimestamp),
+  to: v.optional(isoTimestamp),
+  range: v.optional(oneOf(Object.keys(RANGES) as RangePreset[])),
+  action: v.optional(v.pipe(v.array(actionFilter), v.maxLength(20, 'at most 20 actions'))),
+  category: v.optional(pattern(64, CATEGORY, 'must be a lowercase identifier')),
+  actor: v.optional(text(128)),
+  actorEmail: v.optional(email),
+  resourceType: v.optional(text(64)),
+  resourceId: v.optional(text(128)),
+  project: v.optional(text(128)),
+  result: v.optional(oneOf(RESULTS)),
+  severity: v.optional(oneOf(SEVERITIES)),
+  q: v.optional(v.pipe(str(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(256, 'must be at most 256 characters'))),
+};
+
+type Window = { range?: string; from?: string; to?: string };
+/** Adds the cross-field rules of every filtered query, reported on the field that is wrong. */
+const withWindowChecks = <S extends v.GenericSchema<unknown, Window>>(schema: S) => {
+  type Out = v.InferOutput<S> & Record<string, unknown>;
+  const rule = (ok: (f: Window) => boolean, message: string, field: 'range' | 'from') =>
+    v.forward(v.check<Out, string>((f) => ok(f), message), [field] as never) as v.BaseValidation<Out, Out, v.CheckIssue<Out>>;
+  return v.pipe(
+    schema as unknown as v.GenericSchema<unknown, Out>,
+    rule((f) => !(f.range && (f.from || f.to)), 'use either range or from/to, not both', 'range'),
+    rule((f) => !(f.from && f.to && f.from > f.to), 'must not be after to', 'from'),
+  ) as unknown as v.SchemaWithPipe<readonly [S]>;
+};
 
 /** Filters shared by GET /v1/events and exports (no cursor/limit). */
-export const eventFilterSchema = z
-  .strictObject({
-    from: isoTimestamp.optional(),
-    to: isoTimestamp.optional(),
-    range: z.enum(Object.keys(RANGES) as [RangePreset, ...RangePreset[]]).optional(),
-    action: z.array(actionFilter).max(20).optional(),
-    category: z.string().regex(CATEGORY, 'must be a lowercase identifier').optional(),
-    actor: text(128).optional(),
-    actorEmail: z.email().max(320).optional(),
-    resourceType: text(64).optional(),
-    resourceId: text(128).optional(),
-    project: text(128).optional(),
-    result: z.enum(RESULTS).optional(),
-    severity: z.enum(SEVERITIES).optional(),
-    q: z.string().trim().min(1).max(256).optional(),
-  })
-  .refine((f) => !(f.range && (f.from || f.to)), { message: 'use either range or from/to, not both', path: ['range'] })
-  .refine((f) => !(f.from && f.to && f.from > f.to), { message: 'must not be after to', path: ['from'] });
-export type EventFilter = z.infer<typeof eventFilterSchema>;
+export const eventFilterSchema = withWindowChecks(v.strictObject(filterEntries));
+export type EventFilter = v.InferOutput<typeof eventFilterSchema>;
 
-const pageParams = {
-  limit: z.coerce.number().int('must be an integer').min(1).max(LIMITS.maxPageSize).default(LIMITS.defaultPageSize),
-  cursor: z.string().min(1).max(8192).optional(),
+const pageEntries = {
+  limit: v.optional(
+    v.pipe(
+      v.union([v.string(), v.number()], 'must be an integer'),
+      v.transform(Number),
+      v.integer('must be an integer'),
+      v.minValue(1, 'must be at least 1'),
+      v.maxValue(LIMITS.maxPageSize, `must be at most ${LIMITS.maxPageSize}`),
+    ),
+    LIMITS.defaultPageSize,
+  ),
+  cursor: v.optional(v.pipe(str(), v.minLength(1, 'must not be empty'), v.maxLength(8192, 'is too long'))),
 };
 
 /** GET /v1/events query string. */
-export const listEventsQuerySchema = z.strictObject({ ...eventFilterSchema.shape, ...pageParams })
-  .refine((f) => !(f.range && (f.from || f.to)), { message: 'use either range or from/to, not both', path: ['range'] })
-  .refine((f) => !(f.from && f.to && f.from > f.to), { message: 'must not be after to', path: ['from'] });
-export type ListEventsQuery = z.infer<typeof listEventsQuerySchema>;
+export const listEventsQuerySchema = withWindowChecks(v.strictObject({ ...filterEntries, ...pageEntries }));
+export type ListEventsQuery = v.InferOutput<typeof listEventsQuerySchema>;
 
 /** GET /v1/access-logs query string. */
-export const accessLogsQuerySchema = z
-  .strictObject({
-    actor: eventFilterSchema.shape.actor,
-    from: eventFilterSchema.shape.from,
-    to: eventFilterSchema.shape.to,
-    range: eventFilterSchema.shape.range,
-    result: eventFilterSchema.shape.result,
-    ...pageParams,
-  })
-  .refine((f) => !(f.range && (f.from || f.to)), { message: 'use either range or from/to, not both', path: ['range'] });
-export type AccessLogsQuery = z.infer<typeof accessLogsQuerySchema>;
+export const accessLogsQuerySchema = withWindowChecks(
+  v.strictObject({ actor: filterEntries.actor, from: filterEntries.from, to: filterEntries.to, range: filterEntries.range, result: filterEntries.result, ...pageEntries }),
+);
+export type AccessLogsQuery = v.InferOutput<typeof accessLogsQuerySchema>;
 
 /** POST /v1/tokens body. */
-export const createTokenSchema = z.strictObject({
+export const createTokenSchema = v.strictObject({
   name: text(128),
-  scopes: z.array(z.enum(SCOPES)).min(1, 'must grant at least one scope').max(SCOPES.length),
-  expiresAt: isoTimestamp.refine((v) => Date.parse(v) > Date.now(), 'must be in the future').optional(),
-});
-export type CreateTokenInput = z.infer<typeof createTokenSchema>;
+  scopes: v.pipe(v.array(oneOf(SCOPES), 'must be an array of scopes'), v.minLength(1, 'must grant at least one scope'), v.maxLength(SCOPES.length, 'has too many scopes')),
+  expiresAt: v.optional(v.pipe(isoTimestamp, v.check((t) => Date.parse(t) > Date.now(), 'must be in the future'))),
+}, 'must be a JSON object');
+export type CreateTokenInput = v.InferOutput<typeof createTokenSchema>;
 
 /** PUT /v1/settings body; omitted fields keep their value. */
-export const putSettingsSchema = z.strictObject({
-  retentionDays: z.number().int('must be an integer').min(1).optional(),
-  recording: z.record(z.string().regex(CATEGORY, 'must be a lowercase category'), z.boolean()).optional(),
-});
-export type PutSettingsInput = z.infer<typeof putSettingsSchema>;
+export const putSettingsSchema = v.strictObject({
+  retentionDays: v.optional(v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be at least 1'))),
+  recording: v.optional(v.record(v.pipe(v.string(), v.regex(CATEGORY, 'must be a lowercase category')), v.boolean('must be true or false'), 'must be an object of category → true|false')),
+}, 'must be a JSON object');
+export type PutSettingsInput = v.InferOutput<typeof putSettingsSchema>;
 
-/** Turns a zod error into contract error details (`events[3].actor.id`). */
-export function toDetails(error: z.ZodError, prefix: (string | number)[] = []): { path: string; message: string }[] {
-  const details: { path: string; message: string }[] = [];
-  for (const issue of error.issues) {
-    const path = [...prefix, ...issue.path] as (string | number)[];
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) details.push({ path: formatPath([...path, key]), message: 'is not a known field' });
-    } else {
-      details.push({ path: formatPath(path), message: issue.message });
-    }
-  }
-  return details;
+type Issue = v.BaseIssue<unknown>;
+
+/** Turns validation issues into contract error details (`events[3].actor.id`). */
+export function toDetails(issues: readonly Issue[], prefix: (string | number)[] = []): { path: string; message: string }[] {
+  return issues.map((issue) => {
+    const path = [...prefix, ...(issue.path ?? []).map((p) => p.key as string | number)];
+    const unknownKey = issue.type === 'strict_object';
+    return { path: formatPath(path), message: unknownKey ? 'is not a known field' : issue.message };
+  });
 }
 
 /** `['events', 3, 'actor', 'id']` → `events[3].actor.id`. */
@@ -161,8 +184,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Parses `value` with `schema`, or throws a 400 listing every problem. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ValidationError(`The ${what} is invalid.`, toDetails(parsed.error));
-  return parsed.data;
+export function parseInput<S extends v.GenericSchema>(schema: S, value: unknown, what: string): v.InferOutput<S> {
+  const parsed = v.safeParse(schema, value);
+  if (!parsed.success) throw new ValidationError(`The ${what} is invalid.`, toDetails(parsed.issues));
+  return parsed.output;
 }

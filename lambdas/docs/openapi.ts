@@ -1,2 +1,7 @@
-// placeholder: being written
-export const handler = async (): Promise<unknown> => ({ statusCode: 501, body: '' });
+/** GET /v1/openapi.json (public): the API's OpenAPI document. */
+import { json, route } from '../shared/http.js';
+import { openApiDocument } from './spec.js';
+
+const body = openApiDocument;
+
+export const handler = route({}, async () => json(200, body, { 'cache-control': 'public, max-age=300' }));
