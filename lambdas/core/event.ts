@@ -73,25 +73,25 @@ export function describe(input: Pick<EventInput, 'action' | 'actor' | 'resource'
 
 /** Builds the stored event from a validated input received at `receivedAt`. */
 export function toAuditEvent(input: EventInput, receivedAt: string): AuditEvent {
-  const event: AuditEvent = {
+  // Built in the contract's field order, so stored and returned JSON reads naturally.
+  const event = {
     id: input.id ?? ulid(Date.parse(receivedAt)),
     occurredAt: input.occurredAt ?? receivedAt,
     receivedAt,
     action: input.action,
     category: input.category ?? input.action.split('.')[0]!,
     actor: input.actor,
+    resource: input.resource,
+    project: input.project,
+    ip: input.ip,
+    userAgent: input.userAgent,
+    client: parseClient(input.userAgent),
     result: input.result,
     severity: input.severity,
     message: input.message ?? describe(input),
+    changes: input.changes && { ...input.changes, fields: changedFields(input.changes.before, input.changes.after) },
+    metadata: input.metadata,
   };
-  if (input.resource) event.resource = input.resource;
-  if (input.project) event.project = input.project;
-  if (input.ip) event.ip = input.ip;
-  if (input.userAgent) {
-    event.userAgent = input.userAgent;
-    event.client = parseClient(input.userAgent);
-  }
-  if (input.changes) event.changes = { ...input.changes, fields: changedFields(input.changes.before, input.changes.after) };
-  if (input.metadata) event.metadata = input.metadata;
-  return event;
+  // Absent optional fields are left out, not stored as undefined.
+  return Object.fromEntries(Object.entries(event).filter(([, value]) => value !== undefined)) as unknown as AuditEvent;
 }
