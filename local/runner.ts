@@ -3,7 +3,7 @@
  * synthesized stack, and the HTTP API serving the very same handler modules.
  * Used by `npm start` (bin/local.ts) and by the test suite's global setup.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal, type LocalDynamoDb } from './dynamodb.js';
@@ -67,6 +67,7 @@ export interface LocalStack {
  */
 export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalStack> {
   const note = (msg: string) => { if (!opts.quiet) console.log(msg); };
+  const writeEndpoints = opts.writeEndpoints ?? true;
   let ddb: LocalDynamoDb | undefined;
   let api: LocalHttpApi | undefined;
   let stopped = false;
@@ -75,13 +76,18 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
     stopped = true;
     await api?.stop();
     await ddb?.stop();
+    if (writeEndpoints && api && readEndpoints()?.api === api.url) rmSync(ENDPOINTS_FILE, { force: true });
   };
+  if (writeEndpoints) await warnIfAnotherStackRuns();
 
   try {
+    const t0 = Date.now();
     const ddbStarting = startDynamoDbLocal();
     ddbStarting.catch(() => undefined); // surfaced by the await below
     const template = await synthTemplate();
+    const tSynth = Date.now();
     ddb = await ddbStarting;
+    const tDdb = Date.now();
     const tables = await createTables(template, ddb.endpoint);
 
     const env = localEnvironment(template, ddb.endpoint, {
@@ -108,6 +114,8 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
       api.preload(),
     ]);
     const admin = await createToken({ tenant: DEMO_TENANT, name: 'local admin (npm start)', scopes: ['admin'] });
+    const secs = (from: number, to = Date.now()) => `${((to - from) / 1000).toFixed(1)} s`;
+    note(`local: synth ${secs(t0, tSynth)}, DynamoDB Local up after ${secs(t0, tDdb)}, tables + API + handlers + token ${secs(tDdb)}`);
 
     const endpoints: LocalEndpoints = {
       api: api.url,
@@ -118,7 +126,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
       tables,
       openapi: `${api.url}/v1/openapi.json`,
     };
-    if (opts.writeEndpoints ?? true) {
+    if (writeEndpoints) {
       mkdirSync(dirname(ENDPOINTS_FILE), { recursive: true });
       writeFileSync(ENDPOINTS_FILE, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
     }
@@ -134,4 +142,20 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
     await stop();
     throw err;
   }
+}
+
+function readEndpoints(): LocalEndpoints | undefined {
+  try {
+    return JSON.parse(readFileSync(ENDPOINTS_FILE, 'utf8')) as LocalEndpoints;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Two `npm start`s in one checkout would fight over `.local/endpoints.json`: say so. */
+async function warnIfAnotherStackRuns(): Promise<void> {
+  const other = readEndpoints();
+  if (!other?.openapi) return;
+  const alive = await fetch(other.openapi, { signal: AbortSignal.timeout(500) }).then(() => true, () => false);
+  if (alive) console.warn(`local: another local stack is running at ${other.api}; ${ENDPOINTS_FILE} will now point to this one`);
 }
