@@ -52,6 +52,11 @@ export const BUNDLING_DEFAULTS: BundlingOptions = {
   // Some CommonJS dependencies call `require`; ESM output has none, so give them one.
   banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
   externalModules: [],
+  // Lambda always passes the role's credentials in environment variables, so the SDK's
+  // default credential chain (SSO, INI files, IMDS, web identity: ~100 KB minified) is
+  // replaced by its environment provider (see lambdas/shared/lambda-credentials.ts).
+  // esbuild resolves the relative path from the project root, where bundling runs.
+  esbuildArgs: { '--alias': ['@aws-sdk/credential-provider-node=./lambdas/shared/lambda-credentials.ts'] },
   forceDockerBundling: false,
 };
 

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
@@ -111,6 +111,15 @@ describe('AuditLogStack', () => {
         expect(existsSync(join(assetDir, 'index.mjs')), id).toBe(true);
         expect(existsSync(join(assetDir, 'index.mjs.map')), id).toBe(true);
         expect(statSync(join(assetDir, 'index.mjs')).size, id).toBeGreaterThan(0);
+      }
+    });
+
+    it("replaces the SDK's default credential chain with the environment provider (esbuild alias)", () => {
+      for (const [id, fn] of ofType(template.Resources, 'AWS::Lambda::Function')) {
+        const assetHash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
+        const bundle = readFileSync(join(assemblyDir, `asset.${assetHash}`, 'index.mjs'), 'utf8');
+        // Strings only the SSO / process providers of @aws-sdk/credential-provider-node carry.
+        expect(bundle.includes('sso_start_url') || bundle.includes('credential_process'), id).toBe(false);
       }
     });
   });
