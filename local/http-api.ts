@@ -305,7 +305,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<LocalHttpApi> 
       if (cacheTtlMs > 0) authCache.set(key, { result, expires: Date.now() + cacheTtlMs });
     }
     if (!result.isAuthorized) throw new HttpError(403, 'Forbidden');
-    return result.context ?? {};
+    return structuredClone(result.context ?? {}); // each event gets its own copy, as over the wire
   };
 
   const server = createServer((req, res) => {
@@ -343,8 +343,9 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<LocalHttpApi> 
   };
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(JSON.stringify(body));
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+    res.end(text);
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer | null): Promise<number> {
@@ -515,7 +516,7 @@ function writeResult(res: ServerResponse, result: unknown, base: Record<string, 
     console.error(`local API: response of ${body.length} bytes exceeds Lambda's 6 MB payload limit`);
     return writeError(res, base);
   }
-  res.writeHead(status, { ...headers, ...base });
+  res.writeHead(status, { ...headers, ...base, 'content-length': String(body.length) });
   res.end(body);
   return status;
 }

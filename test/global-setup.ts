@@ -3,6 +3,10 @@
  * from the synthesized template, the HTTP API serving the real handlers) and hands
  * its endpoints to the tests, which read them with `inject('local')`.
  *
+ * The handler environment it sets (table names, AWS_ENDPOINT_URL_DYNAMODB, fake
+ * credentials) is inherited by the test workers, so integration tests may also
+ * import adapters from lambdas/ and reach DynamoDB Local directly.
+ *
  * Caches are shortened so revocation and expiry tests need not wait a minute:
  * the authorizer result cache to 1 s and the authorizer's token cache to 1 s.
  */
