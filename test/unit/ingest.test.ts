@@ -4,7 +4,7 @@
  * events against the tenant's window and recording switches.
  */
 import { describe, expect, it } from 'vitest';
-import { type ErrorDetail, ValidationError } from '../../lambdas/core/errors.js';
+import { ValidationError } from '../../lambdas/core/errors.js';
 import { fromItem } from '../../lambdas/core/keys.js';
 import { type IngestContext, parseIngestBody, prepareEvents } from '../../lambdas/core/ingest.js';
 import type { EventInput } from '../../lambdas/core/schemas.js';
@@ -22,7 +22,6 @@ function rejection(act: () => unknown): ValidationError {
   throw new Error('expected a ValidationError');
 }
 const paths = (error: ValidationError): string[] => (error.details ?? []).map((d) => d.path);
-const detailAt = (error: ValidationError, path: string): ErrorDetail | undefined => error.details?.find((d) => d.path === path);
 
 describe('parseIngestBody — shape of the body', () => {
   it('accepts one event', () => {
