@@ -34,6 +34,8 @@ export interface LocalEndpoints {
   readonly tables: LocalTables;
   /** The OpenAPI document (public route). */
   readonly openapi: string;
+  /** The stack parameters the local handlers run with (defaults unless overridden). */
+  readonly parameters: { readonly RetentionDays: string; readonly MaxRetentionDays: string; readonly ShardCount: string };
 }
 
 /** Options of {@link startLocal}. */
@@ -109,11 +111,11 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
       authCacheTtlSeconds: opts.authCacheTtlSeconds,
     });
 
-    const [{ createToken }] = await Promise.all([
-      import('../lambdas/adapters/token-store.js'),
+    const [{ issueToken }] = await Promise.all([
+      import('../lambdas/tokens/issue-token.js'),
       api.preload(),
     ]);
-    const admin = await createToken({ tenant: DEMO_TENANT, name: 'local admin (npm start)', scopes: ['admin'] });
+    const admin = await issueToken(DEMO_TENANT, { name: 'local admin (npm start)', scopes: ['admin'] }, { system: 'npm-start' });
     const secs = (from: number, to = Date.now()) => `${((to - from) / 1000).toFixed(1)} s`;
     note(`local: synth ${secs(t0, tSynth)}, DynamoDB Local up after ${secs(t0, tDdb)}, tables + API + handlers + token ${secs(tDdb)}`);
 
@@ -125,6 +127,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
       region: env.env.AWS_REGION,
       tables,
       openapi: `${api.url}/v1/openapi.json`,
+      parameters: { RetentionDays: env.env.RETENTION_DAYS!, MaxRetentionDays: env.env.MAX_RETENTION_DAYS!, ShardCount: env.env.SHARD_COUNT! },
     };
     if (writeEndpoints) {
       mkdirSync(dirname(ENDPOINTS_FILE), { recursive: true });

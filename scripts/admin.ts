@@ -40,6 +40,9 @@ function useLocalStack(): void {
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     [ENV.controlTable]: endpoints.tables.control,
     [ENV.eventsTable]: endpoints.tables.events,
+    [ENV.retentionDays]: endpoints.parameters.RetentionDays,
+    [ENV.maxRetentionDays]: endpoints.parameters.MaxRetentionDays,
+    [ENV.shardCount]: endpoints.parameters.ShardCount,
   });
   delete process.env.AWS_PROFILE;
   delete process.env.AWS_SESSION_TOKEN;
@@ -51,9 +54,11 @@ async function useDeployedStack(stackName: string, region: string | undefined): 
   const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
   const cfn = new CloudFormationClient({});
   let outputs: Record<string, string>;
+  let parameters: Record<string, string>;
   try {
     const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
     outputs = Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+    parameters = Object.fromEntries((Stacks?.[0]?.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']));
   } catch (err) {
     console.error(`Cannot describe stack '${stackName}' in ${await cfn.config.region()}: ${(err as Error).message}`);
     process.exit(1);
@@ -63,6 +68,10 @@ async function useDeployedStack(stackName: string, region: string | undefined): 
   }
   process.env[ENV.controlTable] = outputs.ControlTableName;
   process.env[ENV.eventsTable] = outputs.EventsTableName;
+  // The audit event of a new token is stamped with the stack's retention and shard count.
+  process.env[ENV.retentionDays] = parameters.RetentionDays ?? '90';
+  process.env[ENV.maxRetentionDays] = parameters.MaxRetentionDays ?? '365';
+  process.env[ENV.shardCount] = parameters.ShardCount ?? '4';
 }
 
 const { positionals, values } = (() => {
@@ -117,11 +126,13 @@ else {
   useLocalStack();
 }
 
-// Imported only now: the token store reads its table name from the environment set above.
+// Imported only now: the stores read their table names from the environment set above.
 const store = await import('../lambdas/adapters/token-store.js');
+const { issueToken } = await import('../lambdas/tokens/issue-token.js');
 try {
   if (command === 'create') {
-    const created = await store.createToken({ tenant, name: values.name ?? `created by npm run admin (${new Date().toISOString()})`, scopes: [...new Set(scopes)], expiresAt });
+    const name = values.name ?? `created by npm run admin (${new Date().toISOString()})`;
+    const created = await issueToken(tenant, { name, scopes: [...new Set(scopes)], expiresAt }, { system: 'admin-cli' });
     console.error(`Created token ${created.id} for tenant '${tenant}' with scopes ${created.scopes.join(', ')}${created.expiresAt ? `, expires ${created.expiresAt}` : ''}. It is shown only once:`);
     console.log(created.token);
   } else {

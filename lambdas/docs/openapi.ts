@@ -1,7 +1,10 @@
 /** GET /v1/openapi.json (public): the API's OpenAPI document. */
-import { json, route } from '../shared/http.js';
+import { countOutcome, json, route } from '../shared/http.js';
 import { openApiDocument } from './spec.js';
 
 const body = openApiDocument;
 
-export const handler = route({}, async () => json(200, body, { 'cache-control': 'public, max-age=300' }));
+export const handler = route({}, async () => {
+  countOutcome('OpenApiServed');
+  return json(200, body, { 'cache-control': 'public, max-age=300' });
+});

@@ -4,7 +4,7 @@ import { NotFoundError } from '../core/errors.js';
 import { fromItem } from '../core/keys.js';
 import { retentionStart } from '../core/query-plan.js';
 import { EVENT_ID } from '../core/schemas.js';
-import { json, route } from '../shared/http.js';
+import { countOutcome, json, route } from '../shared/http.js';
 import { effectiveSettings } from '../settings/effective-settings.js';
 
 export const handler = route({ scope: 'events:read' }, async (event, { principal }) => {
@@ -14,5 +14,6 @@ export const handler = route({ scope: 'events:read' }, async (event, { principal
   const now = Date.now();
   // Past retention means gone, even before TTL physically deletes the item.
   if (!item || item.expiresAt <= now / 1000 || item.s < retentionStart(now, settings.retentionDays)) throw new NotFoundError('Event');
+  countOutcome('EventsFetched');
   return json(200, fromItem(item));
 });

@@ -1,10 +1,11 @@
 /** GET /v1/events: filtered, searchable, newest-first pages (scope events:read). */
 import { listEventsQuerySchema, parseInput } from '../core/schemas.js';
-import { json, queryParams, route } from '../shared/http.js';
+import { countOutcome, json, queryParams, route } from '../shared/http.js';
 import { listEvents } from './list-events.js';
 
 export const handler = route({ scope: 'events:read' }, async (event, { principal }) => {
   const { limit, cursor, ...filter } = parseInput(listEventsQuerySchema, queryParams(event, ['action']), 'query string');
   const { events, nextCursor } = await listEvents(principal.tenant, filter, { limit, cursor });
+  countOutcome('EventsListed', events.length);
   return json(200, { events, nextCursor });
 });

@@ -1,9 +1,10 @@
 /** GET /v1/settings (admin): retention and recording switches, with the stack's bounds. */
 import { config } from '../shared/config.js';
-import { json, route } from '../shared/http.js';
+import { countOutcome, json, route } from '../shared/http.js';
 import { effectiveSettings } from './effective-settings.js';
 
 export const handler = route({ scope: 'admin' }, async (_event, { principal }) => {
   const { retentionDays, recording } = await effectiveSettings(principal.tenant);
+  countOutcome('SettingsRead');
   return json(200, { retentionDays, recording, defaultRetentionDays: config.retentionDays, maxRetentionDays: config.maxRetentionDays });
 });

@@ -9,7 +9,7 @@ import { ValidationError } from '../core/errors.js';
 import { parseInput, putSettingsSchema } from '../core/schemas.js';
 import { auditItem } from '../events/record-events.js';
 import { config } from '../shared/config.js';
-import { json, route } from '../shared/http.js';
+import { countOutcome, json, route } from '../shared/http.js';
 import { effectiveSettings } from './effective-settings.js';
 
 export const handler = route({ scope: 'admin', body: true }, async (_event, { principal, body }) => {
@@ -28,5 +28,6 @@ export const handler = route({ scope: 'admin', body: true }, async (_event, { pr
     changes: { before: { retentionDays: before.retentionDays, recording: before.recording }, after },
   });
   await saveSettings(principal.tenant, patch, [putAuditEvent(audit)]);
+  countOutcome('SettingsUpdated');
   return json(200, { ...after, defaultRetentionDays: config.retentionDays, maxRetentionDays: config.maxRetentionDays });
 });

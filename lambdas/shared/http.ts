@@ -11,7 +11,7 @@ import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructu
 import { DomainError, ForbiddenError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../core/errors.js';
 import { LIMITS } from '../core/limits.js';
 import type { Scope } from '../core/schemas.js';
-import { logger, metrics } from './observability.js';
+import { logger, MetricUnit, metrics } from './observability.js';
 
 /** What the Lambda authorizer passes on (simple-response context: flat strings). */
 export interface AuthorizerContext {
@@ -83,6 +83,7 @@ const jsonBody = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
 const errorHandler = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
   onError: (request) => {
     const error = request.error;
+    metrics.addMetric(error instanceof DomainError && error.status < 500 ? 'RequestsRejected' : 'RequestsFailed', MetricUnit.Count, 1);
     if (error instanceof DomainError) {
       if (error.status >= 500) logger.error('request failed', { error });
       else logger.info('request rejected', { code: error.code, status: error.status });
@@ -93,6 +94,9 @@ const errorHandler = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> =
     request.response = json(500, { error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged. Please retry.' } });
   },
 });
+
+/** Records the business outcome of a request (one metric per outcome, e.g. `EventsListed`). */
+export const countOutcome = (name: string, value = 1): void => metrics.addMetric(name, MetricUnit.Count, value);
 
 /** Options of {@link route}. */
 export interface RouteOptions {

@@ -7,15 +7,19 @@ import { getToken, revokeToken } from '../adapters/token-store.js';
 import { putAuditEvent } from '../adapters/transactions.js';
 import { NotFoundError } from '../core/errors.js';
 import { auditItem } from '../events/record-events.js';
-import { json, route } from '../shared/http.js';
+import { countOutcome, json, route } from '../shared/http.js';
 import { tokenAuditInput } from './audit.js';
 
 export const handler = route({ scope: 'admin' }, async (event, { principal }) => {
   const token = await getToken(principal.tenant, event.pathParameters?.id ?? '');
   if (!token) throw new NotFoundError('Token');
-  if (token.revokedAt) return json(200, token);
+  if (token.revokedAt) {
+    countOutcome('TokensAlreadyRevoked');
+    return json(200, token);
+  }
   const revokedAt = new Date().toISOString();
   const audit = await auditItem(principal.tenant, tokenAuditInput('audit_token.revoked', token, principal));
   await revokeToken(principal.tenant, token.id, revokedAt, [putAuditEvent(audit)]);
+  countOutcome('TokensRevoked');
   return json(200, { ...token, revokedAt });
 });
