@@ -96,7 +96,9 @@ const errorHandler = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> =
 });
 
 /** Records the business outcome of a request (one metric per outcome, e.g. `EventsListed`). */
-export const countOutcome = (name: string, value = 1): void => metrics.addMetric(name, MetricUnit.Count, value);
+export const countOutcome = (name: string, value = 1): void => {
+  metrics.addMetric(name, MetricUnit.Count, value);
+};
 
 /** Options of {@link route}. */
 export interface RouteOptions {
