@@ -9,7 +9,7 @@
  * groups already shown (`excluded`: key hash + oldest sort key). Pure, no SDK.
  */
 import type { AuditEvent, ClientInfo } from './event.js';
-import { fnv1a } from './keys.js';
+import { createHash } from 'node:crypto';
 
 /** One row of `GET /v1/access-logs`. */
 export interface AccessGroup {
@@ -23,7 +23,7 @@ export interface AccessGroup {
   result: AuditEvent['result'];
 }
 
-/** Sign-ins already shown on earlier pages: [key hash, oldest sort key of the group]. */
+/** Sign-ins already shown on earlier pages: [key digest, oldest sign-in of the group in epoch ms, base 36]. */
 export type Exclusion = [string, string];
 
 /** Where the next page starts. */
@@ -36,10 +36,12 @@ export interface AccessLogResume {
 }
 
 export const SESSION_GAP_MS = 60 * 60_000;
-const MAX_EXCLUSIONS = 500;
+/** Keeps a cursor within ~6 KB: a page ends early rather than carry more. */
+const MAX_EXCLUSIONS = 200;
 
 interface OpenGroup {
   key: string;
+  digest: string;
   group: AccessGroup;
   newestS: string;
   oldestS: string;
@@ -47,7 +49,10 @@ interface OpenGroup {
   closed: boolean;
 }
 
-const keyOf = (e: AuditEvent): string => fnv1a(`${e.actor.id}\n${e.ip ?? ''}\n${e.userAgent ?? ''}\n${e.result}`).toString(36);
+/** Group identity: exact (JSON, so no separator can be forged inside a field). */
+const keyOf = (e: AuditEvent): string => JSON.stringify([e.actor.id, e.ip ?? null, e.userAgent ?? null, e.result]);
+/** What a cursor carries of a key: 72 bits of SHA-256 (a collision is not practical to craft). */
+const digestOf = (key: string): string => createHash('sha256').update(key).digest('base64url').slice(0, 12);
 
 /** Accumulates sign-ins (newest first) into groups; see the module comment. */
 export class AccessLogGrouper {
@@ -55,13 +60,19 @@ export class AccessLogGrouper {
   private readonly open = new Map<string, OpenGroup>();
   private finished = false;
 
-  constructor(private readonly excluded: readonly Exclusion[] = []) {}
+  private readonly excluded: ReadonlyMap<string, number>;
+
+  constructor(private readonly carried: readonly Exclusion[] = []) {
+    this.excluded = new Map(carried.map(([digest, oldest]) => [digest, parseInt(oldest, 36)]));
+  }
 
   /** Adds the next (older) sign-in, with its sort key `s`. */
   add(s: string, event: AuditEvent): void {
     const key = keyOf(event);
-    if (this.excluded.some(([k, oldest]) => k === key && s >= oldest)) return;
+    const digest = digestOf(key);
     const at = Date.parse(event.occurredAt);
+    const shownDownTo = this.excluded.get(digest);
+    if (shownDownTo !== undefined && at >= shownDownTo) return;
     for (const g of this.open.values()) {
       if (g.oldestMs - at >= SESSION_GAP_MS) this.close(g);
     }
@@ -74,7 +85,7 @@ export class AccessLogGrouper {
       return;
     }
     const g: OpenGroup = {
-      key, newestS: s, oldestS: s, oldestMs: at, closed: false,
+      key, digest, newestS: s, oldestS: s, oldestMs: at, closed: false,
       group: { actor: event.actor, ip: event.ip, userAgent: event.userAgent, client: event.client, firstAt: event.occurredAt, lastAt: event.occurredAt, count: 1, result: event.result },
     };
     this.groups.push(g);
@@ -101,16 +112,27 @@ export class AccessLogGrouper {
   take(limit: number, scanNext?: string): { groups: AccessGroup[]; resume?: AccessLogResume } {
     let n = Math.min(limit, this.readyCount());
     if (n === 0 && this.groups.length && !this.finished) n = 1; // a session longer than one scan budget: show it as far as read
-    const shown = this.groups.slice(0, n);
-    const following = this.groups[n];
-    let resume: AccessLogResume | undefined;
-    if (following) resume = { b: following.newestS, i: true, x: [] };
-    else if (!this.finished && scanNext !== undefined) resume = { b: scanNext, i: false, x: [] };
-    if (resume) {
+    for (;;) {
+      const shown = this.groups.slice(0, n);
+      const following = this.groups[n];
+      let resume: AccessLogResume | undefined;
+      if (following) resume = { b: following.newestS, i: true, x: [] };
+      else if (!this.finished && scanNext !== undefined) resume = { b: scanNext, i: false, x: [] };
+      if (!resume) return { groups: shown.map((g) => g.group) };
+      // Groups shown so far that reach below the resume point must not be shown again in part.
       const b = resume.b;
-      resume.x = [...this.excluded, ...shown.map((g): Exclusion => [g.key, g.oldestS])].filter(([, oldest]) => oldest < b).slice(-MAX_EXCLUSIONS);
+      const below = (oldestS: string) => oldestS < b;
+      const carried = this.carried.filter(([digest]) => !shown.some((g) => g.digest === digest));
+      resume.x = [
+        ...carried.filter(([, oldest]) => below(new Date(parseInt(oldest, 36)).toISOString())),
+        ...shown.filter((g) => below(g.oldestS)).map((g): Exclusion => [g.digest, g.oldestMs.toString(36)]),
+      ];
+      if (resume.x.length <= MAX_EXCLUSIONS || n <= 1) {
+        resume.x = resume.x.slice(-MAX_EXCLUSIONS);
+        return { groups: shown.map((g) => g.group), resume };
+      }
+      n--; // end the page earlier: fewer groups shown, fewer to remember
     }
-    return { groups: shown.map((g) => g.group), resume };
   }
 
   private close(g: OpenGroup): void {

@@ -76,9 +76,11 @@ export async function readPage<T extends { s: string }>(plan: QueryPlan, opts: P
   let scanned = 0;
 
   const fill = async (p: PartitionState<T>) => {
-    // First round: this partition's share of the page (+25% slack when merging); then double.
-    const share = n === 1 ? opts.limit - items.length : Math.ceil(((opts.limit - items.length) / n) * 1.25) + 1;
-    const limit = Math.min(MAX_ROUND, Math.max(1, share) * 2 ** Math.min(p.rounds, 10) * (plan.filter && p.rounds ? 2 : 1));
+    // First round: this partition's share of the page (+10% slack when merging); then double.
+    const share = n === 1 ? opts.limit - items.length : Math.ceil(((opts.limit - items.length) / n) * 1.1) + 1;
+    // +1 when the range starts at an item already seen (the resume boundary or the last round's end), which is read again and dropped.
+    const again = p.drop !== undefined ? 1 : 0;
+    const limit = Math.min(MAX_ROUND, Math.max(1, share) * 2 ** Math.min(p.rounds, 10) * (plan.filter && p.rounds ? 2 : 1) + again);
     p.rounds++;
     const r = await query({ index: plan.index, partition: p.partition, lo: plan.lo, hi: p.hi, limit, filter: plan.filter });
     scanned += r.scanned;

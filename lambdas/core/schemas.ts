@@ -18,11 +18,17 @@ const CATEGORY = /^[a-z0-9_-]+$/;
 export const EVENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const str = (message = 'must be a string') => v.string(message);
+/** A JSON object that rejects unknown keys, reporting every one of them (valibot's strictObject stops at the first). */
+const strict = <E extends v.ObjectEntries>(entries: E, message = 'must be a JSON object') =>
+  v.objectWithRest(entries, v.never('is not a known field'), message) as unknown as v.ObjectSchema<E, undefined>;
+/** A plain JSON object (not an array), any keys. */
+const plainObject = (message: string) =>
+  v.pipe(v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), message), v.record(v.string(), v.unknown()));
 const text = (max: number) => v.pipe(str(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(max, `must be at most ${max} characters`));
 const pattern = (max: number, re: RegExp, message: string) => v.pipe(str(), v.maxLength(max, `must be at most ${max} characters`), v.regex(re, message));
 const oneOf = <T extends readonly string[]>(values: T) => v.picklist(values, `must be one of ${values.join(', ')}`);
 const boundedObject = (max: number, what: string) =>
-  v.pipe(v.record(v.string(), v.unknown(), 'must be a JSON object'), v.check((o) => jsonBytes(o) <= max, `${what} must serialize to at most ${max} bytes`));
+  v.pipe(plainObject('must be a JSON object'), v.check((o) => jsonBytes(o) <= max, `${what} must serialize to at most ${max} bytes`));
 
 export const ACTOR_TYPES = ['user', 'service', 'system', 'api_token'] as const;
 export const RESULTS = ['success', 'failure', 'invalid_input'] as const;
@@ -31,23 +37,28 @@ export const SCOPES = ['events:write', 'events:read', 'exports:write', 'admin'] 
 export type Scope = (typeof SCOPES)[number];
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/;
+/** Rejects dates that `Date.parse` would silently roll over (2026-02-30 → March 2). */
+function isCalendarDate(t: string): boolean {
+  const [year, month, day] = t.slice(0, 10).split('-').map(Number) as [number, number, number];
+  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
 /** ISO-8601 timestamp (offset allowed), normalised to UTC milliseconds (`...T09:15:00.123Z`). */
 export const isoTimestamp = v.pipe(
   str(),
-  v.check((t) => ISO.test(t) && !Number.isNaN(Date.parse(t)), 'must be an ISO-8601 timestamp such as 2026-11-22T09:15:00.123Z'),
+  v.check((t) => ISO.test(t) && isCalendarDate(t) && !Number.isNaN(Date.parse(t)), 'must be an ISO-8601 timestamp such as 2026-11-22T09:15:00.123Z'),
   v.transform((t) => new Date(t).toISOString()),
 );
 
 const email = v.pipe(str(), v.maxLength(320, 'must be at most 320 characters'), v.email('must be an email address'));
 
-export const actorSchema = v.strictObject({
+export const actorSchema = strict({
   type: oneOf(ACTOR_TYPES),
   id: text(128),
   name: v.optional(text(256)),
   email: v.optional(email),
 }, 'must be an object');
 
-export const resourceSchema = v.strictObject({
+export const resourceSchema = strict({
   type: text(64),
   id: text(128),
   name: v.optional(text(256)),
@@ -55,7 +66,7 @@ export const resourceSchema = v.strictObject({
 
 /** One event as a service sends it. `receivedAt`, `client` and `changes.fields` are derived by the server. */
 export const eventInputSchema = v.pipe(
-  v.strictObject({
+  strict({
     id: v.optional(v.pipe(str(), v.regex(EVENT_ID, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -'))),
     occurredAt: v.optional(isoTimestamp),
     action: pattern(128, ACTION, 'must be a lowercase dotted identifier such as project.updated'),
@@ -69,7 +80,7 @@ export const eventInputSchema = v.pipe(
     severity: v.optional(oneOf(SEVERITIES), 'info'),
     message: v.optional(text(1024)),
     changes: v.optional(
-      v.strictObject({
+      strict({
         before: v.optional(boundedObject(LIMITS.maxChangesBytes, 'changes.before')),
         after: v.optional(boundedObject(LIMITS.maxChangesBytes, 'changes.after')),
       }, 'must be an object'),
@@ -81,7 +92,7 @@ export const eventInputSchema = v.pipe(
 export type EventInput = v.InferOutput<typeof eventInputSchema>;
 
 /** POST /v1/events batch envelope: `{ events: [...] }` with 1..100 events. */
-export const batchSchema = v.strictObject({
+export const batchSchema = strict({
   events: v.pipe(
     v.array(v.unknown(), 'must be an array of events'),
     v.minLength(1, 'must hold at least one event'),
@@ -125,7 +136,7 @@ const withWindowChecks = <S extends v.GenericSchema<unknown, Window>>(schema: S)
 };
 
 /** Filters shared by GET /v1/events and exports (no cursor/limit). */
-export const eventFilterSchema = withWindowChecks(v.strictObject(filterEntries));
+export const eventFilterSchema = withWindowChecks(strict(filterEntries));
 export type EventFilter = v.InferOutput<typeof eventFilterSchema>;
 
 const pageEntries = {
@@ -143,17 +154,17 @@ const pageEntries = {
 };
 
 /** GET /v1/events query string. */
-export const listEventsQuerySchema = withWindowChecks(v.strictObject({ ...filterEntries, ...pageEntries }));
+export const listEventsQuerySchema = withWindowChecks(strict({ ...filterEntries, ...pageEntries }));
 export type ListEventsQuery = v.InferOutput<typeof listEventsQuerySchema>;
 
 /** GET /v1/access-logs query string. */
 export const accessLogsQuerySchema = withWindowChecks(
-  v.strictObject({ actor: filterEntries.actor, from: filterEntries.from, to: filterEntries.to, range: filterEntries.range, result: filterEntries.result, ...pageEntries }),
+  strict({ actor: filterEntries.actor, from: filterEntries.from, to: filterEntries.to, range: filterEntries.range, result: filterEntries.result, ...pageEntries }),
 );
 export type AccessLogsQuery = v.InferOutput<typeof accessLogsQuerySchema>;
 
 /** POST /v1/tokens body. */
-export const createTokenSchema = v.strictObject({
+export const createTokenSchema = strict({
   name: text(128),
   scopes: v.pipe(v.array(oneOf(SCOPES), 'must be an array of scopes'), v.minLength(1, 'must grant at least one scope'), v.maxLength(SCOPES.length, 'has too many scopes')),
   expiresAt: v.optional(v.pipe(isoTimestamp, v.check((t) => Date.parse(t) > Date.now(), 'must be in the future'))),
@@ -161,7 +172,7 @@ export const createTokenSchema = v.strictObject({
 export type CreateTokenInput = v.InferOutput<typeof createTokenSchema>;
 
 /** PUT /v1/settings body; omitted fields keep their value. */
-export const putSettingsSchema = v.strictObject({
+export const putSettingsSchema = strict({
   retentionDays: v.optional(v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be at least 1'))),
   recording: v.optional(v.record(v.pipe(v.string(), v.regex(CATEGORY, 'must be a lowercase category')), v.boolean('must be true or false'), 'must be an object of category → true|false')),
 }, 'must be a JSON object');
@@ -173,8 +184,9 @@ type Issue = v.BaseIssue<unknown>;
 export function toDetails(issues: readonly Issue[], prefix: (string | number)[] = []): { path: string; message: string }[] {
   return issues.map((issue) => {
     const path = [...prefix, ...(issue.path ?? []).map((p) => p.key as string | number)];
-    const unknownKey = issue.type === 'strict_object';
-    return { path: formatPath(path), message: unknownKey ? 'is not a known field' : issue.message };
+    // A missing required key comes as an object issue that received `undefined`.
+    const missing = (issue.type === 'object_with_rest' || issue.type === 'strict_object') && issue.received === 'undefined';
+    return { path: formatPath(path), message: missing ? 'is required' : issue.message };
   });
 }
 
