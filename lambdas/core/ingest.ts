@@ -11,12 +11,35 @@ import { LIMITS } from './limits.js';
 import { retentionStart } from './query-plan.js';
 import { batchSchema, eventInputSchema, type EventInput, formatPath, toDetails } from './schemas.js';
 
-/** Validates a body that is one event or `{events: [...]}`; returns the inputs or throws a 400 listing every problem. */
-export function parseIngestBody(body: unknown): EventInput[] {
+/** The tenant's accepted occurrence window. */
+export interface IngestWindow {
+  readonly retentionDays: number;
+  /** Clock, for tests. @default Date.now() */
+  readonly now?: number;
+}
+
+/** Whether a POST /v1/events body is a batch (`{events: [...]}`) rather than one event. */
+export const isBatch = (body: unknown): boolean => typeof body === 'object' && body !== null && !Array.isArray(body) && 'events' in body;
+
+/** Problems with `occurredAt` against the tenant's window: not in the future, not past retention. */
+function windowProblems(input: EventInput, path: string, window: IngestWindow): ErrorDetail[] {
+  if (!input.occurredAt) return [];
+  const now = window.now ?? Date.now();
+  if (Date.parse(input.occurredAt) > now + LIMITS.maxClockSkewMs) return [{ path, message: 'must not be in the future' }];
+  if (input.occurredAt < retentionStart(now, window.retentionDays)) return [{ path, message: `is older than this tenant's retention of ${window.retentionDays} days` }];
+  return [];
+}
+
+/**
+ * Validates a body that is one event or `{events: [...]}` (and, given the
+ * tenant's `window`, each `occurredAt`); returns the inputs or throws one 400
+ * listing every problem of every event.
+ */
+export function parseIngestBody(body: unknown, window?: IngestWindow): EventInput[] {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ValidationError('The body must be one event or {"events": [...]} with 1 to 100 events.', [{ path: '(body)', message: 'must be a JSON object' }]);
   }
-  const batch = 'events' in body;
+  const batch = isBatch(body);
   let raw: unknown[] = [body];
   if (batch) {
     const envelope = v.safeParse(batchSchema, body);
@@ -26,9 +49,11 @@ export function parseIngestBody(body: unknown): EventInput[] {
   const details: ErrorDetail[] = [];
   const inputs: EventInput[] = [];
   raw.forEach((candidate, i) => {
+    const prefix = batch ? ['events', i] : [];
     const parsed = v.safeParse(eventInputSchema, candidate);
-    if (parsed.success) inputs.push(parsed.output);
-    else details.push(...toDetails(parsed.issues, batch ? ['events', i] : []));
+    if (!parsed.success) return void details.push(...toDetails(parsed.issues, prefix));
+    inputs.push(parsed.output);
+    if (window) details.push(...windowProblems(parsed.output, formatPath([...prefix, 'occurredAt']), window));
   });
   if (details.length) throw new ValidationError(`The ${batch ? 'batch' : 'event'} was rejected; nothing was stored.`, details);
   return inputs;
@@ -50,13 +75,8 @@ export interface IngestContext {
 export function prepareEvents(tenant: string, inputs: readonly EventInput[], ctx: IngestContext): { events: AuditEvent[]; items: EventItem[]; skipped: number } {
   const now = ctx.now ?? Date.now();
   const receivedAt = new Date(now).toISOString();
-  const oldest = retentionStart(now, ctx.retentionDays);
-  const details: ErrorDetail[] = [];
-  inputs.forEach((input, i) => {
-    const path = formatPath(inputs.length > 1 ? ['events', i, 'occurredAt'] : ['occurredAt']);
-    if (input.occurredAt && Date.parse(input.occurredAt) > now + LIMITS.maxClockSkewMs) details.push({ path, message: 'must not be in the future' });
-    if (input.occurredAt && input.occurredAt < oldest) details.push({ path, message: `is older than this tenant's retention of ${ctx.retentionDays} days` });
-  });
+  // Callers normally checked this in parseIngestBody already; internal callers (audit events) rely on it here.
+  const details = inputs.flatMap((input, i) => windowProblems(input, formatPath(inputs.length > 1 ? ['events', i, 'occurredAt'] : ['occurredAt']), { ...ctx, now }));
   if (details.length) throw new ValidationError('The batch was rejected; nothing was stored.', details);
   const events = inputs.map((input) => toAuditEvent(input, receivedAt));
   const kept = ctx.force ? events : events.filter((e) => ctx.recording[e.category] !== false);

@@ -18,12 +18,13 @@ const CATEGORY = /^[a-z0-9_-]+$/;
 export const EVENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const str = (message = 'must be a string') => v.string(message);
+const isPlainObject = (x: unknown): boolean => typeof x === 'object' && x !== null && !Array.isArray(x);
 /** A JSON object that rejects unknown keys, reporting every one of them (valibot's strictObject stops at the first). */
 const strict = <E extends v.ObjectEntries>(entries: E, message = 'must be a JSON object') =>
-  v.objectWithRest(entries, v.never('is not a known field'), message) as unknown as v.ObjectSchema<E, undefined>;
-/** A plain JSON object (not an array), any keys. */
-const plainObject = (message: string) =>
-  v.pipe(v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), message), v.record(v.string(), v.unknown()));
+  v.pipe(v.custom<object>(isPlainObject, message), v.objectWithRest(entries, v.never('is not a known field'), message)) as unknown as v.ObjectSchema<E, undefined>;
+/** A plain JSON object (not an array), any keys; `values` validates each value. */
+const plainObject = <V extends v.GenericSchema = v.UnknownSchema>(message: string, values?: V) =>
+  v.pipe(v.custom<Record<string, unknown>>(isPlainObject, message), v.record(v.string(), (values ?? v.unknown()) as V));
 const text = (max: number) => v.pipe(str(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(max, `must be at most ${max} characters`));
 const pattern = (max: number, re: RegExp, message: string) => v.pipe(str(), v.maxLength(max, `must be at most ${max} characters`), v.regex(re, message));
 const oneOf = <T extends readonly string[]>(values: T) => v.picklist(values, `must be one of ${values.join(', ')}`);
@@ -141,13 +142,13 @@ export type EventFilter = v.InferOutput<typeof eventFilterSchema>;
 
 const pageEntries = {
   limit: v.optional(
-    v.pipe(
+    v.config(v.pipe(
       v.union([v.string(), v.number()], 'must be an integer'),
       v.transform(Number),
       v.integer('must be an integer'),
       v.minValue(1, 'must be at least 1'),
       v.maxValue(LIMITS.maxPageSize, `must be at most ${LIMITS.maxPageSize}`),
-    ),
+    ), { abortPipeEarly: true }),
     LIMITS.defaultPageSize,
   ),
   cursor: v.optional(v.pipe(str(), v.minLength(1, 'must not be empty'), v.maxLength(8192, 'is too long'))),
@@ -174,7 +175,12 @@ export type CreateTokenInput = v.InferOutput<typeof createTokenSchema>;
 /** PUT /v1/settings body; omitted fields keep their value. */
 export const putSettingsSchema = strict({
   retentionDays: v.optional(v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be at least 1'))),
-  recording: v.optional(v.record(v.pipe(v.string(), v.regex(CATEGORY, 'must be a lowercase category')), v.boolean('must be true or false'), 'must be an object of category → true|false')),
+  recording: v.optional(
+    v.pipe(
+      v.custom<object>(isPlainObject, 'must be an object of category → true|false'),
+      v.record(v.pipe(v.string(), v.regex(CATEGORY, 'must be a lowercase category')), v.boolean('must be true or false')),
+    ),
+  ),
 }, 'must be a JSON object');
 export type PutSettingsInput = v.InferOutput<typeof putSettingsSchema>;
 

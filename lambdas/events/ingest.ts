@@ -1,9 +1,8 @@
 /** POST /v1/events: record one event or a batch of up to 100 (scope events:write). */
 import { json, route } from '../shared/http.js';
-import { parseIngestBody } from '../core/ingest.js';
 import { recordEvents } from './record-events.js';
 
 export const handler = route({ scope: 'events:write', body: true }, async (_event, { principal, body }) => {
-  const result = await recordEvents(principal.tenant, parseIngestBody(body));
+  const result = await recordEvents(principal.tenant, body);
   return json(201, result);
 });

@@ -5,7 +5,7 @@
  */
 import { putEvents } from '../adapters/event-store.js';
 import { recordShardCount } from '../adapters/settings-store.js';
-import { prepareEvents } from '../core/ingest.js';
+import { parseIngestBody, prepareEvents } from '../core/ingest.js';
 import type { EventItem } from '../core/keys.js';
 import type { EventInput } from '../core/schemas.js';
 import { config } from '../shared/config.js';
@@ -28,14 +28,20 @@ async function ingestContext(tenant: string) {
   return { ...settings, shardCount: config.shardCount };
 }
 
-/** Records validated inputs for `tenant`. Re-sending is idempotent, so a failed request can simply be retried. */
-export async function recordEvents(tenant: string, inputs: EventInput[]): Promise<RecordResult> {
-  const { events, items, skipped } = prepareEvents(tenant, inputs, await ingestContext(tenant));
+/**
+ * Validates a POST /v1/events body against the schema and the tenant's window
+ * (one 400 listing every problem), then records it. Re-sending is idempotent,
+ * so a failed request can simply be retried.
+ */
+export async function recordEvents(tenant: string, body: unknown): Promise<RecordResult> {
+  const ctx = await ingestContext(tenant);
+  const inputs = parseIngestBody(body, ctx);
+  const { events, items, skipped } = prepareEvents(tenant, inputs, ctx);
   const { written, duplicates } = await putEvents(items);
   metrics.addMetric('EventsIngested', MetricUnit.Count, written.length);
-  if (duplicates.length) metrics.addMetric('EventsDuplicate', MetricUnit.Count, duplicates.length);
+  if (duplicates) metrics.addMetric('EventsDuplicate', MetricUnit.Count, duplicates);
   if (skipped) metrics.addMetric('EventsSkipped', MetricUnit.Count, skipped);
-  return { accepted: items.length, skipped, duplicates: duplicates.length, ids: events.map((e) => e.id) };
+  return { accepted: items.length, skipped, duplicates, ids: events.map((e) => e.id) };
 }
 
 /** The stored item of one audit event about the API itself (tokens, settings), recorded whatever the switches say. */
