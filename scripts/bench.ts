@@ -1,0 +1,121 @@
+/**
+ * `npm run bench`: the figures of issue 2, measured on this machine and printed
+ * with their units, what they are compared against, and PASS/MISS per target.
+ *
+ * 1. P1 ingest: HTTP API vs raw BatchWriteItem on the same DynamoDB Local.
+ * 2. Searchable rate vs Retraced: reads right after every POST.
+ * 3. P2 query: read amplification over 100k events, page latencies.
+ * 4. Cost: write units, bytes stored, $ per million events kept 90 days.
+ * 5. P4 cold start: bundle sizes and module init in fresh processes.
+ *
+ * Modules per figure live in scripts/bench/. Takes a few minutes on 2 cores.
+ * Options: `-- --query-events N` (default 100000), `-- --ingest-events N` (default 20000).
+ */
+import { cpus, loadavg, totalmem } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { startLocal } from '../local/runner.js';
+import { benchColdStart } from './bench/cold-start.js';
+import { documentClient } from './bench/clients.js';
+import { benchCost, capacityProbe } from './bench/cost.js';
+import { dynamoDbLocalPid } from './bench/cpu.js';
+import { benchIngest, benchSearchable, RETRACED, type IngestSetup } from './bench/ingest.js';
+import { benchQuery, loadTenant } from './bench/query.js';
+import { allVerdicts, mark, ms, note, num, section, table } from './bench/report.js';
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(value) || value < 100) throw new Error(`--${name} must be an integer >= 100`);
+  return value;
+}
+
+/** DynamoDB Local's version, as its jar reports it (`-version`). */
+function dynamoDbLocalVersion(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    const dir = join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
+    const r = spawnSync('java', ['-jar', 'DynamoDBLocal.jar', '-version'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+    return r.stdout.trim().split('\n').pop() || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+// The SDK warns once that its 2027 releases need Node 22; Lambda runs Node 22, and the notice would only clutter the figures.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+async function main(): Promise<void> {
+  const queryEvents = option('query-events', 100_000);
+  const ingestEvents = option('ingest-events', 20_000);
+  const started = performance.now();
+  const cpu = cpus();
+  section('npm run bench: serverless multi-tenant audit log, issue 2 figures');
+  note(`date ${new Date().toISOString()}; ${cpu.length} cores (${cpu[0]?.model.trim()}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM; Node ${process.version}; DynamoDB Local ${dynamoDbLocalVersion()}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  note('everything runs on this machine: DynamoDB Local (Java, in memory), the local HTTP API invoking the real handler modules in this process, and the clients');
+
+  const t0 = performance.now();
+  const stack = await startLocal({ quiet: true, writeEndpoints: false });
+  const { endpoints } = stack;
+  note(`local stack up in ${((performance.now() - t0) / 1000).toFixed(1)} s: API ${endpoints.api}, DynamoDB Local ${endpoints.dynamodb}`);
+  const setup: IngestSetup = {
+    api: endpoints.api,
+    token: endpoints.adminToken,
+    dynamodb: endpoints.dynamodb,
+    region: endpoints.region,
+    eventsTable: endpoints.tables.events,
+    shardCount: Number(process.env.SHARD_COUNT),
+    retentionDays: Number(process.env.RETENTION_DAYS),
+    javaPid: dynamoDbLocalPid(endpoints.dynamodb),
+  };
+  if (!setup.shardCount || !setup.retentionDays) throw new Error('SHARD_COUNT / RETENTION_DAYS missing from the handler environment');
+  note(`handler environment: SHARD_COUNT=${setup.shardCount}, RETENTION_DAYS=${setup.retentionDays}`);
+
+  let ingest: Awaited<ReturnType<typeof benchIngest>>;
+  let searchable: Awaited<ReturnType<typeof benchSearchable>>;
+  let query: Awaited<ReturnType<typeof benchQuery>>;
+  try {
+    ingest = await benchIngest(setup, ingestEvents);
+    searchable = await benchSearchable(setup, ingestEvents);
+
+    section(`P2 query: ${num(queryEvents)} events of one tenant, indexed filters through the real page reader`);
+    const loaded = await loadTenant(setup, 'bench-query', queryEvents);
+    const { createToken } = await import('../lambdas/adapters/token-store.js');
+    const reader = await createToken({ tenant: loaded.tenant, name: 'bench reader', scopes: ['events:read'] });
+    query = await benchQuery(setup, loaded, reader.token);
+    const client = documentClient(setup.dynamodb, setup.region);
+    await benchCost({
+      shardCount: setup.shardCount,
+      retentionDays: setup.retentionDays,
+      sample: loaded.sample,
+      probe: capacityProbe(client, setup.eventsTable, { wcu: loaded.consumedWcu, items: loaded.count }),
+    });
+    client.destroy();
+  } finally {
+    await stack.stop();
+  }
+  // Cold starts last, with DynamoDB Local stopped, so the fresh processes have the CPU to themselves.
+  await benchColdStart();
+
+  section('Against Retraced (peer figures from the issue, same machine kind, 20,000 events from 8 clients)');
+  console.log(table(['figure', 'Retraced', 'this audit log', 'ratio'], [
+    ['bulk ingest accepted', `~${num(RETRACED.acceptedPerSec)} events/s`, `${num(ingest.apiPerSec)} events/s`, `${(ingest.apiPerSec / RETRACED.acceptedPerSec).toFixed(1)} x`],
+    ['events searchable', `~${num(RETRACED.searchablePerSec)} events/s (queue-fed indexer)`, `${num(searchable.perSec)} events/s (at POST return, reads included)`, `${(searchable.perSec / RETRACED.searchablePerSec).toFixed(1)} x`],
+    ['actor-filtered page of 20, p50', `${RETRACED.actorPage20P50Ms} ms`, ms(query.httpPage20P50), `${(query.httpPage20P50 / RETRACED.actorPage20P50Ms).toFixed(2)} x`],
+  ]).replace(/^/gm, '  '));
+
+  section('Summary');
+  console.log(table(['figure', 'measured', 'target', 'result'], allVerdicts().map((v) => [v.figure, v.measured, v.target, mark(v.pass)])).replace(/^/gm, '  '));
+  const missed = allVerdicts().filter((v) => v.pass === false).length;
+  note('');
+  note(`${allVerdicts().filter((v) => v.pass).length} PASS, ${missed} MISS; total run time ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
