@@ -88,7 +88,7 @@ describe('EventStore', () => {
   it('takes the table class of both tables from the TableClass parameter', () => {
     synth.template.hasParameter('TableClass', {
       Type: 'String',
-      Default: 'STANDARD',
+      Default: 'STANDARD_INFREQUENT_ACCESS',
       AllowedValues: ['STANDARD', 'STANDARD_INFREQUENT_ACCESS'],
     });
     expect(events.Properties.TableClass).toEqual({ Ref: 'TableClass' });
