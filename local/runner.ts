@@ -12,6 +12,9 @@ import { apiSettingsFromTemplate, startHttpApi, type LocalHttpApi } from './http
 import { createTables, type LocalTables } from './tables.js';
 import { synthTemplate } from './template.js';
 
+// This machine runs Node 20, Lambda runs Node 22: the SDK's notice about its 2027 releases is noise locally.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** The project root (where `lambdas/` and `.local/` live). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
