@@ -4,6 +4,7 @@
  * sees sign-ins (grouped in access logs), project work, permission changes, API
  * token use and failures.
  */
+import { prng } from './prng.js';
 
 type Json = Record<string, unknown>;
 
@@ -56,23 +57,6 @@ const API_TOKENS = [
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-/** Small deterministic PRNG (mulberry32), so every seeded demo looks alike. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)],
-    chance: (p: number) => next() < p,
-  };
-}
 
 /**
  * Generates `count` demo events (oldest ~30 days ago, none in the future) with ids

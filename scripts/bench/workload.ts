@@ -6,25 +6,10 @@
  * Deterministic (seeded PRNG), pure: no I/O.
  */
 import type { EventInput } from '../../lambdas/core/schemas.js';
+import { prng, type Rng } from '../../local/prng.js';
 
-/** Small deterministic PRNG (mulberry32). */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
-    chance: (p: number) => next() < p,
-  };
-}
-export type Rng = ReturnType<typeof prng>;
+export { prng, type Rng };
+
 
 /** Draws ranks 0..n-1 with probability ∝ 1/(rank+1)^s (Zipf). */
 export function zipf(n: number, s: number) {

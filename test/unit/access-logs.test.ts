@@ -15,6 +15,9 @@ import type { AuditEvent } from '../../lambdas/core/event.js';
 import { encodeCursor } from '../../lambdas/core/cursor.js';
 import { readPage, type QueryFn } from '../../lambdas/core/paging.js';
 import type { QueryPlan } from '../../lambdas/core/query-plan.js';
+import { prng as seeded } from '../../local/prng.js';
+
+const prng = (seed: number): (() => number) => seeded(seed).next;
 
 interface SignIn {
   s: string;
@@ -22,16 +25,6 @@ interface SignIn {
   event: AuditEvent;
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 const pick = <T>(rand: () => number, list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
 
 const MIN = 60_000;

@@ -15,6 +15,9 @@
 import { describe, expect, it } from 'vitest';
 import { type Page, type PageOptions, type PartitionQuery, type QueryFn, readPage } from '../../lambdas/core/paging.js';
 import type { FilterExpression, QueryPlan } from '../../lambdas/core/query-plan.js';
+import { prng as seeded } from '../../local/prng.js';
+
+const prng = (seed: number): (() => number) => seeded(seed).next;
 
 interface Row {
   s: string;
@@ -26,17 +29,6 @@ interface Row {
 type Predicate = (row: Row) => boolean;
 type LastKeyMode = 'dynamodb' | 'precise';
 
-/** mulberry32: small, seedable, good enough to generate test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 const intIn = (rand: () => number, lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 
 const PREDICATE = ':predicate';
