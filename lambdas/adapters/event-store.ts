@@ -17,6 +17,7 @@ const GET_BATCH = 100;
 /** Which of `pks` already exist (strongly consistent). */
 async function existing(pks: string[]): Promise<Set<string>> {
   const found = new Set<string>();
+  if (!pks.length) return found;
   await Promise.all(
     chunk(pks, GET_BATCH).map((keys) =>
       withBackoff(keys, async (pending) => {
@@ -33,14 +34,16 @@ async function existing(pks: string[]): Promise<Set<string>> {
 
 /**
  * Stores new items and skips those whose event id already exists (an event is
- * never overwritten: re-sending is a no-op). Writes go in parallel batches of
- * 25; unprocessed items are retried with backoff until written or 503.
+ * never overwritten: re-sending is a no-op). Only client-supplied ids can
+ * repeat (`mayExist`); fresh server ULIDs skip the existence check. Writes go
+ * in parallel batches of 25; unprocessed items are retried with backoff until
+ * written or 503.
  */
-export async function putEvents(items: EventItem[]): Promise<{ written: EventItem[]; duplicates: number }> {
+export async function putEvents(items: EventItem[], mayExist: (item: EventItem) => boolean = () => true): Promise<{ written: EventItem[]; duplicates: number }> {
   const first = new Map<string, EventItem>();
   for (const it of items) if (!first.has(it.pk)) first.set(it.pk, it);
   const unique = [...first.values()];
-  const present = await existing(unique.map((it) => it.pk));
+  const present = await existing(unique.filter(mayExist).map((it) => it.pk));
   const fresh = unique.filter((it) => !present.has(it.pk));
   await Promise.all(
     chunk(fresh, WRITE_BATCH).map((batch) =>

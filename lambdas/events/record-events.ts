@@ -6,7 +6,7 @@
 import { putEvents } from '../adapters/event-store.js';
 import { recordShardCount } from '../adapters/settings-store.js';
 import { parseIngestBody, prepareEvents } from '../core/ingest.js';
-import type { EventItem } from '../core/keys.js';
+import { type EventItem, eventPk } from '../core/keys.js';
 import type { EventInput } from '../core/schemas.js';
 import { config } from '../shared/config.js';
 import { MetricUnit, metrics } from '../shared/observability.js';
@@ -37,7 +37,9 @@ export async function recordEvents(tenant: string, body: unknown): Promise<Recor
   const ctx = await ingestContext(tenant);
   const inputs = parseIngestBody(body, ctx);
   const { events, items, skipped } = prepareEvents(tenant, inputs, ctx);
-  const { written, duplicates } = await putEvents(items);
+  // Server ULIDs (128 bits, 80 random) are new by construction; only ids a client chose can be re-sends.
+  const clientIds = new Set(inputs.flatMap((input) => (input.id ? [eventPk(tenant, input.id)] : [])));
+  const { written, duplicates } = await putEvents(items, (item) => clientIds.has(item.pk));
   metrics.addMetric('EventsIngested', MetricUnit.Count, written.length);
   if (duplicates) metrics.addMetric('EventsDuplicate', MetricUnit.Count, duplicates);
   if (skipped) metrics.addMetric('EventsSkipped', MetricUnit.Count, skipped);

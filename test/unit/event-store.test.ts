@@ -75,3 +75,25 @@ describe('putEvents', () => {
     await expect(putEvents([item(1)])).rejects.toMatchObject({ status: 503, code: 'service_unavailable' });
   });
 });
+
+describe('putEvents existence check', () => {
+  it('asks DynamoDB only about ids that may already exist (client-supplied), not fresh server ids', async () => {
+    // Prepare
+    const items = [item(1), item(2), item(3)];
+    const { send } = stubDynamo([], () => []);
+
+    // Act
+    await putEvents(items, (it) => it.pk === 't#e2');
+
+    // Assess: one BatchGet, for e2 only; all three written
+    const gets = send.mock.calls.map(([c]) => c).filter((c) => c instanceof BatchGetCommand) as BatchGetCommand[];
+    expect(gets).toHaveLength(1);
+    expect(gets[0]!.input.RequestItems!['events-test']!.Keys).toEqual([{ pk: 't#e2' }]);
+  });
+
+  it('sends no BatchGet at all when every id is a fresh server id', async () => {
+    const { send } = stubDynamo([], () => []);
+    await putEvents([item(1), item(2)], () => false);
+    expect(send.mock.calls.some(([c]) => c instanceof BatchGetCommand)).toBe(false);
+  });
+});
