@@ -20,6 +20,11 @@ export interface AuditFunctionProps {
   /** Powertools service name (`POWERTOOLS_SERVICE_NAME`). @default 'audit-log' */
   readonly serviceName?: string;
   /**
+   * Map stack traces to TypeScript at run time (`--enable-source-maps`); costs cold-start time.
+   * @default false (FUNCTION_DEFAULTS.sourceMapsAtRuntime)
+   */
+  readonly sourceMapsAtRuntime?: boolean;
+  /**
    * Days to keep the function's logs; may be a `CfnParameter`'s `valueAsNumber`.
    * @default 30
    */
@@ -37,7 +42,8 @@ export interface AuditFunctionProps {
  *   to that log group only (instead of `AWSLambdaBasicExecutionRole`, which may create
  *   and write any log group in the account).
  * - X-Ray active tracing and the Powertools environment (service name, metrics namespace,
- *   log level), plus `--enable-source-maps` so stack traces point at TypeScript lines.
+ *   log level). Source maps ship with every bundle; mapping them at run time is opt-in
+ *   (`sourceMapsAtRuntime`), since parsing them slows every cold start.
  *
  * Grant table access through `EventStore.grantEvents` / `grantControl`, which also set
  * the table name variable.
@@ -72,7 +78,7 @@ export class AuditFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: props.serviceName ?? FUNCTION_DEFAULTS.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: FUNCTION_DEFAULTS.metricsNamespace,
         POWERTOOLS_LOG_LEVEL: FUNCTION_DEFAULTS.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
+        ...((props.sourceMapsAtRuntime ?? FUNCTION_DEFAULTS.sourceMapsAtRuntime) ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
         ...props.environment,
       },
     });

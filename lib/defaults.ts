@@ -34,6 +34,12 @@ export const FUNCTION_DEFAULTS = {
   metricsNamespace: 'AuditLog',
   /** Powertools log level. */
   logLevel: 'INFO',
+  /**
+   * `NODE_OPTIONS=--enable-source-maps` at run time. Off: Node then parses a ~1 MB map at
+   * every cold start (~6-20 ms measured). The maps still ship beside each bundle, so stack
+   * traces can be mapped offline, or turn this on for one function while debugging.
+   */
+  sourceMapsAtRuntime: false,
 } as const;
 
 /**

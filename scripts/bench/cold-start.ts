@@ -118,7 +118,7 @@ export interface ColdStartRow {
   readonly name: string;
   readonly bytes: number;
   readonly initMs: number;
-  readonly initNoMapsMs: number;
+  readonly initFlippedMs: number;
 }
 
 /** P4: bundle sizes and module init times of every route handler and the authorizer. */
@@ -128,6 +128,8 @@ export async function benchColdStart(): Promise<ColdStartRow[]> {
     import('../../lib/defaults.js'),
     import('../../lib/routes.js'),
   ]);
+  /** Label of the column that flips run-time source maps. */
+  const FLIPPED = FUNCTION_DEFAULTS.sourceMapsAtRuntime ? 'no maps' : 'with maps';
   const entries = [...ROUTES.map((r) => ({ name: r.id, entry: r.entry })), { name: 'Authorizer', entry: AUTHORIZER_ENTRY }];
   const out = mkdtempSync(join(tmpdir(), 'audit-log-bench-bundles-'));
   try {
@@ -153,19 +155,20 @@ export async function benchColdStart(): Promise<ColdStartRow[]> {
     }));
 
     const measure = (name: string, outfile: string) => {
-      const withMaps = lambdaEnvironment(name, true, FUNCTION_DEFAULTS);
-      const noMaps = lambdaEnvironment(name, false, FUNCTION_DEFAULTS);
-      initOnce(outfile, withMaps); // file cache, not counted
+      // "init" runs as AuditFunction configures the function; the other column flips run-time source maps.
+      const asDeployed = lambdaEnvironment(name, FUNCTION_DEFAULTS.sourceMapsAtRuntime, FUNCTION_DEFAULTS);
+      const flipped = lambdaEnvironment(name, !FUNCTION_DEFAULTS.sourceMapsAtRuntime, FUNCTION_DEFAULTS);
+      initOnce(outfile, asDeployed); // file cache, not counted
       const runs: ReturnType<typeof initOnce>[] = [];
-      const runsNoMaps: ReturnType<typeof initOnce>[] = [];
+      const runsFlipped: ReturnType<typeof initOnce>[] = [];
       for (let i = 0; i < RUNS; i++) {
-        runs.push(initOnce(outfile, withMaps));
-        runsNoMaps.push(initOnce(outfile, noMaps));
+        runs.push(initOnce(outfile, asDeployed));
+        runsFlipped.push(initOnce(outfile, flipped));
       }
       return {
         initMs: median(runs.map((r) => r.initMs)),
         minMs: Math.min(...runs.map((r) => r.initMs)),
-        initNoMapsMs: median(runsNoMaps.map((r) => r.initMs)),
+        initFlippedMs: median(runsFlipped.map((r) => r.initMs)),
         processMs: median(runs.map((r) => r.processMs)),
       };
     };
@@ -177,17 +180,17 @@ export async function benchColdStart(): Promise<ColdStartRow[]> {
     for (const b of [...built, ...references]) {
       const m = measure(b.name, b.outfile);
       const ref = b.name.startsWith('(ref)');
-      if (!ref) rows.push({ name: b.name, bytes: b.bytes, initMs: m.initMs, initNoMapsMs: m.initNoMapsMs });
+      if (!ref) rows.push({ name: b.name, bytes: b.bytes, initMs: m.initMs, initFlippedMs: m.initFlippedMs });
       printed.push([
         b.name, b.entry, `${num(b.bytes)} B`, `${(b.bytes / 1024).toFixed(1)} KiB`, ref ? '' : b.bytes <= MAX_BYTES ? 'PASS' : 'MISS',
-        ms(m.initMs), ms(m.minMs), ms(m.initNoMapsMs), ms(m.processMs), ref ? '' : m.initMs <= MAX_INIT_MS ? 'PASS' : 'MISS',
+        ms(m.initMs), ms(m.minMs), ms(m.initFlippedMs), ms(m.processMs), ref ? '' : m.initMs <= MAX_INIT_MS ? 'PASS' : 'MISS',
       ]);
     }
     const used = cpu();
     note(`init = median of ${RUNS} fresh processes timing \`await import(bundle)\` (performance.now()), after one untimed run; min = fastest of the ${RUNS};`);
-    note('runs with NODE_OPTIONS=--enable-source-maps as AuditFunction sets it on Lambda; "no maps" without (interleaved); "process" = spawn to exit, Node boot included');
+    note(`"init" runs as AuditFunction configures Lambda (run-time source maps ${FUNCTION_DEFAULTS.sourceMapsAtRuntime ? 'on' : 'off'}); "${FLIPPED}" flips that (interleaved); "process" = spawn to exit, Node boot included`);
     note(`node ${process.version} here (Lambda: Node 22, arm64, 1,024 MB); ${backgroundNote(used, since(t0))} while measuring`);
-    console.log(table(['function', 'entry', 'index.mjs', 'KiB', '<= 300 KiB', 'init', 'min', 'no maps', 'process', '<= 60 ms'], printed).replace(/^/gm, '  '));
+    console.log(table(['function', 'entry', 'index.mjs', 'KiB', '<= 300 KiB', 'init', 'min', FLIPPED, 'process', '<= 60 ms'], printed).replace(/^/gm, '  '));
     const biggest = rows.reduce((a, b) => (b.bytes > a.bytes ? b : a));
     const slowest = rows.reduce((a, b) => (b.initMs > a.initMs ? b : a));
     const sizeOk = rows.every((r) => r.bytes <= MAX_BYTES);
@@ -196,7 +199,7 @@ export async function benchColdStart(): Promise<ColdStartRow[]> {
     const top = (rows: { pkg: string; bytes: number }[]) => rows.slice(0, 6).map((r) => `${r.pkg} ${(r.bytes / 1024).toFixed(0)} KiB`).join(', ');
     for (const name of new Set([biggest.name, slowest.name])) note(`  ${name} bundle by package (bytes in output): ${top(built.find((b) => b.name === name)!.contents)}`);
     if (sizeOk && biggest.bytes > 300_000) note(`  note: ${biggest.name} is over 300,000 B; it passes only with KB read as KiB (1,024 B)`);
-    line('slowest module init (median)', ms(slowest.initMs), `${slowest.name}; target <= 60 ms each  ${verdict(`P4 module init, slowest of 11 (median of ${RUNS})`, `${ms(slowest.initMs)} (${slowest.name}; ${ms(slowest.initNoMapsMs)} without source maps)`, '<= 60 ms each', initOk)}`);
+    line('slowest module init (median)', ms(slowest.initMs), `${slowest.name}; target <= 60 ms each  ${verdict(`P4 module init, slowest of 11 (median of ${RUNS})`, `${ms(slowest.initMs)} (${slowest.name}; ${ms(slowest.initFlippedMs)} ${FLIPPED})`, '<= 60 ms each', initOk)}`);
     return rows;
   } finally {
     rmSync(out, { recursive: true, force: true });
