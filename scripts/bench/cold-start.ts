@@ -154,31 +154,33 @@ export async function benchColdStart(): Promise<ColdStartRow[]> {
       return { name: name!, entry: '(inline)', outfile, bytes: statSync(outfile).size };
     }));
 
-    const measure = (name: string, outfile: string) => {
+    // Round-robin: run i of every bundle before run i+1 of any, so a burst of noise on this shared
+    // machine spreads over all bundles instead of landing on one bundle's consecutive runs.
+    const samples = [...built, ...references].map((b) => {
       // "init" runs as AuditFunction configures the function; the other column flips run-time source maps.
-      const asDeployed = lambdaEnvironment(name, FUNCTION_DEFAULTS.sourceMapsAtRuntime, FUNCTION_DEFAULTS);
-      const flipped = lambdaEnvironment(name, !FUNCTION_DEFAULTS.sourceMapsAtRuntime, FUNCTION_DEFAULTS);
-      initOnce(outfile, asDeployed); // file cache, not counted
-      const runs: ReturnType<typeof initOnce>[] = [];
-      const runsFlipped: ReturnType<typeof initOnce>[] = [];
-      for (let i = 0; i < RUNS; i++) {
-        runs.push(initOnce(outfile, asDeployed));
-        runsFlipped.push(initOnce(outfile, flipped));
+      const asDeployed = lambdaEnvironment(b.name, FUNCTION_DEFAULTS.sourceMapsAtRuntime, FUNCTION_DEFAULTS);
+      const flipped = lambdaEnvironment(b.name, !FUNCTION_DEFAULTS.sourceMapsAtRuntime, FUNCTION_DEFAULTS);
+      initOnce(b.outfile, asDeployed); // file cache, not counted
+      return { b, asDeployed, flipped, runs: [] as ReturnType<typeof initOnce>[], runsFlipped: [] as ReturnType<typeof initOnce>[] };
+    });
+
+    const cpu = cpuMeter();
+    const t0 = performance.now();
+    for (let i = 0; i < RUNS; i++) {
+      for (const x of samples) {
+        x.runs.push(initOnce(x.b.outfile, x.asDeployed));
+        x.runsFlipped.push(initOnce(x.b.outfile, x.flipped));
       }
-      return {
+    }
+    const rows: ColdStartRow[] = [];
+    const printed: string[][] = [];
+    for (const { b, runs, runsFlipped } of samples) {
+      const m = {
         initMs: median(runs.map((r) => r.initMs)),
         minMs: Math.min(...runs.map((r) => r.initMs)),
         initFlippedMs: median(runsFlipped.map((r) => r.initMs)),
         processMs: median(runs.map((r) => r.processMs)),
       };
-    };
-
-    const cpu = cpuMeter();
-    const t0 = performance.now();
-    const rows: ColdStartRow[] = [];
-    const printed: string[][] = [];
-    for (const b of [...built, ...references]) {
-      const m = measure(b.name, b.outfile);
       const ref = b.name.startsWith('(ref)');
       if (!ref) rows.push({ name: b.name, bytes: b.bytes, initMs: m.initMs, initFlippedMs: m.initFlippedMs });
       printed.push([
@@ -187,7 +189,7 @@ export async function benchColdStart(): Promise<ColdStartRow[]> {
       ]);
     }
     const used = cpu();
-    note(`init = median of ${RUNS} fresh processes timing \`await import(bundle)\` (performance.now()), after one untimed run; min = fastest of the ${RUNS};`);
+    note(`init = median of ${RUNS} fresh processes timing \`await import(bundle)\` (performance.now()), after one untimed run, round-robin over all bundles; min = fastest of the ${RUNS};`);
     note(`"init" runs as AuditFunction configures Lambda (run-time source maps ${FUNCTION_DEFAULTS.sourceMapsAtRuntime ? 'on' : 'off'}); "${FLIPPED}" flips that (interleaved); "process" = spawn to exit, Node boot included`);
     note(`node ${process.version} here (Lambda: Node 22, arm64, 1,024 MB); ${backgroundNote(used, since(t0))} while measuring`);
     console.log(table(['function', 'entry', 'index.mjs', 'KiB', '<= 300 KiB', 'init', 'min', FLIPPED, 'process', '<= 60 ms'], printed).replace(/^/gm, '  '));
