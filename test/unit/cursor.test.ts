@@ -5,24 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from '../../lambdas/core/cursor.js';
-import { ValidationError } from '../../lambdas/core/errors.js';
 import { canonicalFilter } from '../../lambdas/core/query-plan.js';
+import { rejection } from './support.js';
 
 const SECRET = 'a-test-secret-of-reasonable-length';
 const TENANT = 'acme';
 const BINDING = canonicalFilter({ actor: 'u_42', action: ['project.*', 'auth.signed_in'] });
 const STATE = { b: '2026-11-22T09:15:00.123Z#01JD8ZQ3K5', i: true, x: [['k1', '2026-11-22T08:00:00.000Z#01JD']] };
 
-/** Runs `decode` and returns the error it throws (fails the test when it does not throw). */
-function rejection(decode: () => unknown): ValidationError {
-  try {
-    decode();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
-  }
-  throw new Error('expected the cursor to be rejected');
-}
 
 describe('encodeCursor / decodeCursor', () => {
   it('round-trips the state for the same secret, tenant and filter', () => {

@@ -8,19 +8,10 @@ import { ValidationError } from '../../lambdas/core/errors.js';
 import { fromItem } from '../../lambdas/core/keys.js';
 import { type IngestContext, parseIngestBody, prepareEvents } from '../../lambdas/core/ingest.js';
 import type { EventInput } from '../../lambdas/core/schemas.js';
+import { rejection } from './support.js';
 
 const event = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({ action: 'project.updated', actor: { type: 'user', id: 'u_42' }, ...extra });
 
-/** The ValidationError `act` throws (fails the test when it does not throw one). */
-function rejection(act: () => unknown): ValidationError {
-  try {
-    act();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
-  }
-  throw new Error('expected a ValidationError');
-}
 const paths = (error: ValidationError): string[] => (error.details ?? []).map((d) => d.path);
 
 describe('parseIngestBody — shape of the body', () => {

@@ -5,16 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../lambdas/core/errors.js';
 import { accessLogsQuerySchema, eventFilterSchema, formatPath, listEventsQuerySchema, parseInput } from '../../lambdas/core/schemas.js';
+import { rejection } from './support.js';
 
-function rejection(act: () => unknown): ValidationError {
-  try {
-    act();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
-  }
-  throw new Error('expected a ValidationError');
-}
 const pathsOf = (error: ValidationError): string[] => [...new Set((error.details ?? []).map((d) => d.path))];
 const listQuery = (query: Record<string, unknown>) => parseInput(listEventsQuerySchema, query, 'query');
 
