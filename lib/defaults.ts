@@ -35,8 +35,8 @@ export const FUNCTION_DEFAULTS = {
   /** Powertools log level. */
   logLevel: 'INFO',
   /**
-   * `NODE_OPTIONS=--enable-source-maps` at run time. Off: Node then parses a ~1 MB map at
-   * every cold start (~6-20 ms measured). The maps still ship beside each bundle, so stack
+   * `NODE_OPTIONS=--enable-source-maps` at run time. Off: with it, Node parses a ~470 KB map
+   * at every cold start (6-9 ms measured, BENCHMARKS.md). The maps still ship beside each bundle, so stack
    * traces can be mapped offline, or turn this on for one function while debugging.
    */
   sourceMapsAtRuntime: false,
