@@ -10,7 +10,7 @@ import { type EventItem, eventPk } from '../core/keys.js';
 import type { EventInput } from '../core/schemas.js';
 import { config } from '../shared/config.js';
 import { MetricUnit, metrics } from '../shared/observability.js';
-import { effectiveSettings } from '../settings/effective-settings.js';
+import { type EffectiveSettings, effectiveSettings } from '../settings/effective-settings.js';
 
 /** Response of POST /v1/events. */
 export interface RecordResult {
@@ -22,8 +22,8 @@ export interface RecordResult {
 }
 
 /** The tenant's ingest context; raises the shard high-water mark before anything is written under a new count. */
-async function ingestContext(tenant: string) {
-  const settings = await effectiveSettings(tenant);
+async function ingestContext(tenant: string, loaded?: EffectiveSettings) {
+  const settings = loaded ?? (await effectiveSettings(tenant));
   if (settings.storedShards < config.shardCount) await recordShardCount(tenant, config.shardCount);
   return { ...settings, shardCount: config.shardCount };
 }
@@ -46,7 +46,10 @@ export async function recordEvents(tenant: string, body: unknown): Promise<Recor
   return { accepted: items.length, skipped, duplicates, ids: events.map((e) => e.id) };
 }
 
-/** The stored item of one audit event about the API itself (tokens, settings), recorded whatever the switches say. */
-export async function auditItem(tenant: string, input: EventInput): Promise<EventItem> {
-  return prepareEvents(tenant, [input], { ...(await ingestContext(tenant)), force: true }).items[0]!;
+/**
+ * The stored item of one audit event about the API itself (tokens, settings), recorded whatever
+ * the switches say. Pass `settings` when the caller has already loaded them.
+ */
+export async function auditItem(tenant: string, input: EventInput, settings?: EffectiveSettings): Promise<EventItem> {
+  return prepareEvents(tenant, [input], { ...(await ingestContext(tenant, settings)), force: true }).items[0]!;
 }

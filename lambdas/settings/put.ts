@@ -26,7 +26,7 @@ export const handler = route({ scope: 'admin', body: true }, async (_event, { pr
     result: 'success',
     severity: 'notice',
     changes: { before: { retentionDays: before.retentionDays, recording: before.recording }, after },
-  });
+  }, before);
   await saveSettings(principal.tenant, patch, [putAuditEvent(audit)]);
   countOutcome('SettingsUpdated');
   return json(200, { ...after, defaultRetentionDays: config.retentionDays, maxRetentionDays: config.maxRetentionDays });
