@@ -20,7 +20,16 @@ export interface RouteSpec {
   readonly tables: { readonly events?: TableAccess; readonly control?: TableAccess };
   /** Public routes skip the authorizer (only the OpenAPI document). @default false */
   readonly public?: boolean;
+  /**
+   * What the handler does with exports (see `ExportWorkflow`): `request` starts the
+   * export state machine, `read` presigns download links of finished exports.
+   * @default - none
+   */
+  readonly exports?: ExportAccess;
 }
+
+/** A route's use of the export workflow; becomes an `ExportWorkflow.grant*` call. */
+export type ExportAccess = 'request' | 'read';
 
 export const ROUTES: readonly RouteSpec[] = [
   { id: 'IngestEvents', method: 'POST', path: '/v1/events', entry: 'lambdas/events/ingest.ts', tables: { events: 'readWrite', control: 'readWrite' } },
@@ -32,6 +41,9 @@ export const ROUTES: readonly RouteSpec[] = [
   { id: 'RevokeToken', method: 'DELETE', path: '/v1/tokens/{id}', entry: 'lambdas/tokens/revoke.ts', tables: { events: 'readWrite', control: 'readWrite' } },
   { id: 'GetSettings', method: 'GET', path: '/v1/settings', entry: 'lambdas/settings/get.ts', tables: { control: 'read' } },
   { id: 'PutSettings', method: 'PUT', path: '/v1/settings', entry: 'lambdas/settings/put.ts', tables: { events: 'readWrite', control: 'readWrite' } },
+  { id: 'CreateExport', method: 'POST', path: '/v1/exports', entry: 'lambdas/exports/create.ts', tables: { events: 'readWrite', control: 'readWrite' }, exports: 'request' },
+  { id: 'ListExports', method: 'GET', path: '/v1/exports', entry: 'lambdas/exports/list.ts', tables: { control: 'read' }, exports: 'read' },
+  { id: 'GetExport', method: 'GET', path: '/v1/exports/{id}', entry: 'lambdas/exports/get.ts', tables: { control: 'read' }, exports: 'read' },
   { id: 'GetOpenApi', method: 'GET', path: '/v1/openapi.json', entry: 'lambdas/docs/openapi.ts', tables: {}, public: true },
 ];
 
@@ -49,4 +61,43 @@ export const ENV = {
   maxRetentionDays: 'MAX_RETENTION_DAYS',
   shardCount: 'SHARD_COUNT',
   cursorSecret: 'CURSOR_SECRET',
+  /** Bucket of export files (ExportWorkflow). */
+  exportsBucket: 'EXPORTS_BUCKET',
+  /** ARN of the export state machine (set on the routes that start it). */
+  exportStateMachine: 'EXPORT_STATE_MACHINE_ARN',
+  /** Lifetime of a download link, hours (stack parameter ExportLinkTtlHours). */
+  exportLinkTtlHours: 'EXPORT_LINK_TTL_HOURS',
+  /** Days an export file is kept (stack parameter ExportRetentionDays); links never outlive the file. */
+  exportRetentionDays: 'EXPORT_RETENTION_DAYS',
+  /** Verified SES sender of export mails (stack parameter SenderEmail). */
+  senderEmail: 'SENDER_EMAIL',
+  /** Access key id of the download-link signer (an IAM user allowed only s3:GetObject on export files). */
+  exportSignerKeyId: 'EXPORT_SIGNER_KEY_ID',
+  /** Its secret access key (a Secrets Manager dynamic reference in the template). */
+  exportSignerSecret: 'EXPORT_SIGNER_SECRET',
+  /** Target size of one multipart part (bytes, ≥ 5 MiB). @default 8 MiB */
+  exportPartBytes: 'EXPORT_PART_BYTES',
+  /** Most rows one chunk writes before handing over to the next (tests set it low to exercise many chunks). @default 1,000,000 */
+  exportChunkMaxRows: 'EXPORT_CHUNK_MAX_ROWS',
 } as const;
+
+/**
+ * The export state machine's Lambda tasks (see `ExportWorkflow`): construct id → handler
+ * module. The local runner binds each Task state of the synthesized definition to the
+ * module of the function it invokes, found by this id.
+ *
+ * Every task gets `{ tenant, exportId }` (plus `error` for `FailExport`).
+ */
+export const EXPORT_TASKS = {
+  /** Marks the export running and opens the S3 multipart upload. */
+  BeginExport: 'lambdas/exports/begin.ts',
+  /** Writes one bounded chunk (one part, or a carry-over) and commits progress; returns `{ done, rowCount }`. */
+  WriteExportChunk: 'lambdas/exports/write-chunk.ts',
+  /** Completes the multipart upload from the recorded parts. */
+  CompleteExport: 'lambdas/exports/complete.ts',
+  /** Mails the download link and marks the export succeeded. */
+  NotifyExport: 'lambdas/exports/notify.ts',
+  /** Aborts the upload, removes partial files, marks the export failed and mails why. */
+  FailExport: 'lambdas/exports/fail.ts',
+} as const;
+export type ExportTaskId = keyof typeof EXPORT_TASKS;

@@ -4,7 +4,8 @@
  */
 import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type EventItem, eventPk, INDEX_KEY, type IndexName } from '../core/keys.js';
-import type { PartitionResult, QueryFn } from '../core/paging.js';
+import type { AscendingQueryFn } from '../core/export-scan.js';
+import type { PartitionQuery, PartitionResult, QueryFn } from '../core/paging.js';
 import { config } from '../shared/config.js';
 import { chunk, ddb, withBackoff } from './dynamodb.js';
 
@@ -63,8 +64,8 @@ export async function getEventItem(tenant: string, id: string): Promise<EventIte
   return r.Item as EventItem | undefined;
 }
 
-/** One round of one partition for the page reader (core/paging.ts). */
-export const queryPartition: QueryFn<EventItem> = async (q): Promise<PartitionResult<EventItem>> => {
+/** A Query of one partition's key range [lo, hi]; newest first unless `ascending`. */
+async function queryRange(q: Omit<PartitionQuery, 'limit'> & { limit?: number }, ascending: boolean): Promise<PartitionResult<EventItem>> {
   const r = await ddb.send(new QueryCommand({
     TableName,
     IndexName: q.index,
@@ -72,8 +73,14 @@ export const queryPartition: QueryFn<EventItem> = async (q): Promise<PartitionRe
     FilterExpression: q.filter?.expression,
     ExpressionAttributeNames: { '#pk': INDEX_KEY[q.index as IndexName], '#s': 's', ...q.filter?.names },
     ExpressionAttributeValues: { ':pk': q.partition, ':lo': q.lo, ':hi': q.hi, ...q.filter?.values },
-    ScanIndexForward: false,
+    ScanIndexForward: ascending,
     Limit: q.limit,
   }));
   return { items: (r.Items ?? []) as EventItem[], lastEvaluated: r.LastEvaluatedKey?.s as string | undefined, scanned: r.ScannedCount ?? 0 };
-};
+}
+
+/** One round of one partition for the page reader (core/paging.ts). */
+export const queryPartition: QueryFn<EventItem> = (q) => queryRange(q, false);
+
+/** One ascending page (up to DynamoDB's 1 MB) of one partition, for exports (core/export-scan.ts). */
+export const queryAscending: AscendingQueryFn<EventItem> = (q) => queryRange(q, true);

@@ -164,6 +164,21 @@ export const accessLogsQuerySchema = withWindowChecks(
 );
 export type AccessLogsQuery = v.InferOutput<typeof accessLogsQuerySchema>;
 
+/** GET /v1/exports query string. */
+export const listExportsQuerySchema = strict({
+  limit: v.optional(
+    v.config(v.pipe(
+      v.union([v.string(), v.number()], 'must be an integer'),
+      v.transform(Number),
+      v.integer('must be an integer'),
+      v.minValue(1, 'must be at least 1'),
+      v.maxValue(100, 'must be at most 100'),
+    ), { abortPipeEarly: true }),
+    20,
+  ),
+  cursor: pageEntries.cursor,
+});
+
 /** POST /v1/tokens body. */
 export const createTokenSchema = strict({
   name: text(128),

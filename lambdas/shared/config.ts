@@ -30,6 +30,24 @@ export const config = {
   get shardCount() { return positiveInt(ENV.shardCount); },
   /** HMAC key for cursors. */
   get cursorSecret() { return required(ENV.cursorSecret); },
+  /** Bucket of export files. */
+  get exportsBucket() { return required(ENV.exportsBucket); },
+  /** The export state machine. */
+  get exportStateMachineArn() { return required(ENV.exportStateMachine); },
+  /** Lifetime of a download link, hours (stack parameter ExportLinkTtlHours, ≤ 168: SigV4's limit). */
+  get exportLinkTtlHours() { return Math.min(positiveInt(ENV.exportLinkTtlHours), 168); },
+  /** Days an export file is kept (stack parameter ExportRetentionDays). */
+  get exportRetentionDays() { return positiveInt(ENV.exportRetentionDays); },
+  /** SES sender of export mails (stack parameter SenderEmail). */
+  get senderEmail() { return required(ENV.senderEmail); },
+  /** The long-lived key that signs download links (see ExportWorkflow). */
+  get exportSigner() { return { accessKeyId: required(ENV.exportSignerKeyId), secretAccessKey: required(ENV.exportSignerSecret) }; },
+  /** Target bytes of one multipart part. */
+  get exportPartBytes() { return positiveInt(ENV.exportPartBytes, 8 * 1024 * 1024); },
+  /** Most rows one chunk writes. */
+  get exportChunkMaxRows() { return positiveInt(ENV.exportChunkMaxRows, 1_000_000); },
+  /** AWS region the functions run in. */
+  get region() { return required('AWS_REGION'); },
   /** Authorizer's in-memory token cache lifetime (s); with API Gateway's 30 s cache a revocation bites within 60 s. */
   get tokenCacheSeconds() { return Number(process.env.TOKEN_CACHE_SECONDS ?? 25); },
 };

@@ -1,0 +1,16 @@
+/**
+ * GET /v1/exports/{id} (scope exports:write): status and progress (rows written
+ * so far while running); once succeeded, the row count, size and a freshly
+ * presigned download link. 404 when absent or another tenant's.
+ */
+import { getExport } from '../adapters/export-store.js';
+import { NotFoundError } from '../core/errors.js';
+import { countOutcome, json, route } from '../shared/http.js';
+import { viewWithLink } from './view.js';
+
+export const handler = route({ scope: 'exports:write' }, async (event, { principal }) => {
+  const record = await getExport(principal.tenant, event.pathParameters?.id ?? '');
+  if (!record) throw new NotFoundError('Export');
+  countOutcome('ExportsFetched');
+  return json(200, await viewWithLink(record));
+});
