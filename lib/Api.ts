@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { AuditFunction } from './AuditFunction';
 import { ACCESS_LOG_FORMAT, API_DEFAULTS, newLogGroup } from './defaults';
 import type { EventStore } from './EventStore';
+import type { ExportWorkflow } from './ExportWorkflow';
 import { AUTHORIZER_ENTRY, ENV, ROUTES, type RouteSpec } from './routes';
 
 /** Properties of the {@link Api}. */
@@ -37,11 +38,18 @@ export interface ApiProps {
    * @default ['*']
    */
   readonly corsAllowOrigins?: string[];
+  /**
+   * The CSV export workflow. Routes whose spec declares `exports` get its grants:
+   * `request` may start an export, `read` may presign download links. Required when a
+   * route declares `exports`.
+   * @default - none (no route may declare `exports`)
+   */
+  readonly exportWorkflow?: ExportWorkflow;
 }
 
 /**
  * The public HTTP API (API Gateway HTTP API, payload format 2.0): one {@link AuditFunction}
- * per route of `lib/routes.ts`, with exactly the table access that route declares.
+ * per route of `lib/routes.ts`, with exactly the table and export access that route declares.
  *
  * - A Lambda authorizer (token → tenant + scopes, simple responses) guards every route
  *   except `public` ones; it is the API's default, so a route added without thought is
@@ -147,6 +155,14 @@ export class Api extends Construct {
       });
       if (route.tables.events) eventStore.grantEvents(fn, route.tables.events);
       if (route.tables.control) eventStore.grantControl(fn, route.tables.control);
+      if (route.exports) {
+        const { exportWorkflow } = props;
+        if (!exportWorkflow) {
+          throw new Error(`Route ${route.id} declares exports: '${route.exports}', but the Api has no exportWorkflow prop`);
+        }
+        if (route.exports === 'request') exportWorkflow.grantRequest(fn);
+        else exportWorkflow.grantDownload(fn);
+      }
 
       const [httpRoute] = this.httpApi.addRoutes({
         path: route.path,

@@ -1,13 +1,15 @@
 import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api } from './Api';
-import { API_DEFAULTS, DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAY_VALUES } from './defaults';
+import { API_DEFAULTS, DEFAULT_LOG_RETENTION_DAYS, EXPORT_DEFAULTS, LOG_RETENTION_DAY_VALUES } from './defaults';
 import { EventStore } from './EventStore';
+import { ExportWorkflow } from './ExportWorkflow';
 import { ENV } from './routes';
 
 /**
  * The serverless, multi-tenant audit log: DynamoDB storage ({@link EventStore}) behind an
- * HTTP API with a Lambda authorizer ({@link Api}).
+ * HTTP API with a Lambda authorizer ({@link Api}), and CSV exports to S3 with a mailed
+ * download link ({@link ExportWorkflow}).
  *
  * Ops tune it with CloudFormation parameters (`cdk deploy --parameters Name=value`, or a
  * stack update), no code change:
@@ -19,19 +21,26 @@ import { ENV } from './routes';
  * | `ShardCount` | 4 | write shards of a tenant's timeline |
  * | `TableClass` | STANDARD_INFREQUENT_ACCESS | DynamoDB table class of both tables |
  * | `ApiThrottleRateLimit` / `ApiThrottleBurstLimit` | 1000 / 2000 | stage throttling |
- * | `LogRetentionDays` | 30 | retention of function and access logs |
+ * | `LogRetentionDays` | 30 | retention of function, state machine and access logs |
+ * | `ExportLinkTtlHours` | 24 | lifetime of an export's download link (1..168: SigV4's 7-day cap) |
+ * | `ExportRetentionDays` | 7 | days an export file is kept (links never outlive it) |
+ * | `SenderEmail` | none: required | SES sender of export mails (verified, account out of the sandbox) |
+ * | `ExportSignerKeySerial` | 1 | bump to rotate the key that signs download links |
  *
- * Outputs: `ApiUrl`, `EventsTableName`, `ControlTableName`, `CursorSecretArn`.
+ * Outputs: `ApiUrl`, `EventsTableName`, `ControlTableName`, `CursorSecretArn`,
+ * `ExportsBucketName`, `ExportStateMachineArn`.
  */
 export class AuditLogStack extends Stack {
   /** The storage construct. */
   public readonly eventStore: EventStore;
   /** The HTTP API construct. */
   public readonly api: Api;
+  /** The CSV export construct. */
+  public readonly exportWorkflow: ExportWorkflow;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, {
-      description: 'Serverless multi-tenant audit log: HTTP API, Lambda, DynamoDB',
+      description: 'Serverless multi-tenant audit log: HTTP API, Lambda, DynamoDB, Step Functions, S3',
       ...props,
     });
 
@@ -78,18 +87,58 @@ export class AuditLogStack extends Stack {
       type: 'Number',
       default: DEFAULT_LOG_RETENTION_DAYS,
       allowedValues: LOG_RETENTION_DAY_VALUES.map(String),
-      description: 'Days CloudWatch Logs keeps the functions\' logs and the API access logs (a value CloudWatch Logs accepts).',
+      description: 'Days CloudWatch Logs keeps the functions\' logs, the export state machine\'s logs and the API access logs (a value CloudWatch Logs accepts).',
     });
+
+    const exportLinkTtlHours = new CfnParameter(this, 'ExportLinkTtlHours', {
+      type: 'Number',
+      default: EXPORT_DEFAULTS.linkTtlHours,
+      minValue: 1,
+      maxValue: EXPORT_DEFAULTS.maxLinkTtlHours,
+      description: 'Hours an export\'s download link works (at most 168: S3 presigned URLs live at most 7 days). A link never outlives the file (ExportRetentionDays).',
+    });
+    const exportRetentionDays = new CfnParameter(this, 'ExportRetentionDays', {
+      type: 'Number',
+      default: EXPORT_DEFAULTS.retentionDays,
+      minValue: 1,
+      maxValue: 3650,
+      description: 'Days S3 keeps an export file before deleting it (lifecycle expiry); download links are capped at the file\'s remaining life.',
+    });
+    const senderEmail = new CfnParameter(this, 'SenderEmail', {
+      type: 'String',
+      allowedPattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
+      constraintDescription: 'must be an email address, e.g. audit@example.com',
+      description: 'Address export mails are sent from, e.g. audit@example.com (required: --parameters SenderEmail=...). The stack creates its SES identity; the address (or its domain) must be verified in SES, and the account out of the SES sandbox to mail arbitrary recipients.',
+    });
+    const exportSignerKeySerial = new CfnParameter(this, 'ExportSignerKeySerial', {
+      type: 'Number',
+      default: EXPORT_DEFAULTS.signerKeySerial,
+      minValue: 1,
+      description: 'Serial of the access key that signs export download links; bump it to rotate the key (outstanding links stop working; GET /v1/exports/{id} issues fresh ones).',
+    });
+
+    const environment = {
+      [ENV.retentionDays]: retentionDays.valueAsString,
+      [ENV.maxRetentionDays]: maxRetentionDays.valueAsString,
+      [ENV.shardCount]: shardCount.valueAsString,
+    };
 
     this.eventStore = new EventStore(this, 'EventStore', { tableClass: tableClass.valueAsString });
 
+    this.exportWorkflow = new ExportWorkflow(this, 'ExportWorkflow', {
+      eventStore: this.eventStore,
+      environment,
+      linkTtlHours: exportLinkTtlHours.valueAsNumber,
+      retentionDays: exportRetentionDays.valueAsNumber,
+      senderEmail: senderEmail.valueAsString,
+      signerKeySerial: exportSignerKeySerial.valueAsNumber,
+      logRetentionDays: logRetentionDays.valueAsNumber,
+    });
+
     this.api = new Api(this, 'Api', {
       eventStore: this.eventStore,
-      environment: {
-        [ENV.retentionDays]: retentionDays.valueAsString,
-        [ENV.maxRetentionDays]: maxRetentionDays.valueAsString,
-        [ENV.shardCount]: shardCount.valueAsString,
-      },
+      exportWorkflow: this.exportWorkflow,
+      environment,
       throttleRateLimit: throttleRateLimit.valueAsNumber,
       throttleBurstLimit: throttleBurstLimit.valueAsNumber,
       logRetentionDays: logRetentionDays.valueAsNumber,
@@ -110,6 +159,14 @@ export class AuditLogStack extends Stack {
     new CfnOutput(this, 'CursorSecretArn', {
       value: this.api.cursorSecret.secretArn,
       description: 'Secrets Manager secret that signs pagination cursors',
+    });
+    new CfnOutput(this, 'ExportsBucketName', {
+      value: this.exportWorkflow.bucket.bucketName,
+      description: 'S3 bucket of CSV export files',
+    });
+    new CfnOutput(this, 'ExportStateMachineArn', {
+      value: this.exportWorkflow.stateMachine.stateMachineArn,
+      description: 'Step Functions state machine that runs CSV exports',
     });
   }
 }

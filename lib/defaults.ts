@@ -127,3 +127,38 @@ export function newLogGroup(scope: Construct, id: string, retentionDays?: number
   (logGroup.node.defaultChild as logs.CfnLogGroup).retentionInDays = retentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
   return logGroup;
 }
+
+/** CSV export defaults (see `ExportWorkflow`); the stack's `Export*` parameters override the tunable ones. */
+export const EXPORT_DEFAULTS = {
+  /** Lifetime of a download link (hours), the `ExportLinkTtlHours` parameter's default. */
+  linkTtlHours: 24,
+  /** SigV4 presigned URLs live at most 7 days, so a link cannot outlive this (hours). */
+  maxLinkTtlHours: 168,
+  /** Days an export file is kept before S3 lifecycle deletes it, the `ExportRetentionDays` parameter's default. */
+  retentionDays: 7,
+  /** Serial of the link signer's access key, the `ExportSignerKeySerial` parameter's default; bump it to rotate. */
+  signerKeySerial: 1,
+  /** Longest an export may run; it also bounds the multipart upload's life (see `abortIncompleteUploadsAfter`). */
+  stateMachineTimeout: Duration.hours(24),
+  /**
+   * S3 aborts multipart uploads left open this long: a safety net for an upload whose
+   * `FailExport` never ran. Not shorter than `stateMachineTimeout`, so a running export's
+   * upload is never aborted under it.
+   */
+  abortIncompleteUploadsAfter: Duration.days(1),
+  /**
+   * A chunk's time limit: Lambda's maximum. The handler hands over to the next chunk well
+   * before (it watches its remaining time), so this is only the hard stop.
+   */
+  chunkTimeout: Duration.minutes(15),
+  /** 1,769 MB buys exactly one full vCPU: formatting CSV is CPU-bound, so a chunk writes more rows in its time. */
+  chunkMemorySize: 1769,
+  /** Time limit of the other tasks (a few S3, DynamoDB and SES calls each). */
+  taskTimeout: Duration.seconds(60),
+  /** First retry delay of a failed task; doubles per attempt, with full jitter. */
+  retryInterval: Duration.seconds(2),
+  /** Attempts after the first for a task of the happy path (chunks are idempotent, so any failure may be retried). */
+  retryAttempts: 5,
+  /** Attempts after the first for `FailExport` before the execution fails regardless. */
+  failRetryAttempts: 3,
+} as const;

@@ -1,5 +1,8 @@
+import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Api } from '../../lib/Api';
+import { EventStore } from '../../lib/EventStore';
 import { ENV, ROUTES } from '../../lib/routes';
 import { actionsOnTable, functionOfRoute, functionReferencedBy, logicalIdOf, ofType, statementsOf, synthStack } from './synth';
 
@@ -118,5 +121,16 @@ describe('Api', () => {
         AllowCredentials: Match.absent(),
       },
     });
+  });
+
+  it('refuses a route that declares exports when no export workflow is given', () => {
+    // Prepare
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
+    const eventStore = new EventStore(stack, 'Store');
+    const routes = ROUTES.filter((r) => r.id === 'GetExport');
+    // Act
+    const build = () => new Api(stack, 'Api', { eventStore, routes });
+    // Assess
+    expect(build).toThrow(/GetExport.*exportWorkflow/);
   });
 });

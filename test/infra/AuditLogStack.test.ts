@@ -54,6 +54,8 @@ describe('AuditLogStack', () => {
       synth.template.hasOutput('EventsTableName', { Value: { Ref: eventsId } });
       synth.template.hasOutput('ControlTableName', { Value: { Ref: controlId } });
       synth.template.hasOutput('CursorSecretArn', { Value: { Ref: Match.stringLikeRegexp('^ApiCursorSecret') } });
+      synth.template.hasOutput('ExportsBucketName', { Value: { Ref: Match.stringLikeRegexp('^ExportWorkflowExportsBucket') } });
+      synth.template.hasOutput('ExportStateMachineArn', { Value: { Ref: Match.stringLikeRegexp('^ExportWorkflowExportStateMachine') } });
     });
   });
 

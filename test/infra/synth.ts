@@ -56,7 +56,7 @@ export function statementsOf(resources: Record<string, Resource>, fnId: string):
   const roleId = (resources[fnId].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
   const array = (v: unknown): any[] => (Array.isArray(v) ? v : [v]);
   return ofType(resources, 'AWS::IAM::Policy')
-    .filter(([, p]) => array(p.Properties.Roles).some((r) => r.Ref === roleId))
+    .filter(([, p]) => array(p.Properties.Roles ?? []).some((r) => r.Ref === roleId))
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as any[])
     .filter((s) => s.Effect === 'Allow')
     .map((s) => ({ Effect: s.Effect, Action: array(s.Action), Resource: array(s.Resource) }));
