@@ -70,8 +70,9 @@ const TASKS: Record<ExportTaskId, TaskSpec> = {
   BeginExport: {
     description: 'Export: mark it running and open the S3 multipart upload',
     tables: { control: 'readWrite' },
-    // CreateMultipartUpload is authorized by s3:PutObject.
-    objects: ['s3:PutObject'],
+    // CreateMultipartUpload is authorized by s3:PutObject; of two racing attempts, the
+    // loser aborts its upload.
+    objects: ['s3:PutObject', 's3:AbortMultipartUpload'],
   },
   WriteExportChunk: {
     description: 'Export: write one chunk of CSV (a part or a carry-over) and record progress',
@@ -84,8 +85,8 @@ const TASKS: Record<ExportTaskId, TaskSpec> = {
   CompleteExport: {
     description: 'Export: complete the multipart upload from the recorded parts',
     tables: { control: 'readWrite' },
-    // CompleteMultipartUpload (PutObject), HeadObject (GetObject), carry-over clean-up.
-    objects: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
+    // CompleteMultipartUpload (PutObject), HeadObject of the file (GetObject).
+    objects: ['s3:PutObject', 's3:GetObject'],
   },
   NotifyExport: {
     description: 'Export: mail the download link and mark the export succeeded',
@@ -98,7 +99,8 @@ const TASKS: Record<ExportTaskId, TaskSpec> = {
   FailExport: {
     description: 'Export: abort the upload, remove partial files, mark it failed and mail why',
     tables: { control: 'readWrite' },
-    objects: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:ListMultipartUploadParts'],
+    // Aborts the upload (its parts go with it), deletes the file and the carry-over.
+    objects: ['s3:AbortMultipartUpload', 's3:DeleteObject'],
     mail: true,
   },
 };

@@ -268,11 +268,11 @@ describe('ExportWorkflow', () => {
     });
 
     it.each([
-      ['BeginExport', ['s3:PutObject']],
+      ['BeginExport', ['s3:AbortMultipartUpload', 's3:PutObject']],
       ['WriteExportChunk', ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
-      ['CompleteExport', ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
+      ['CompleteExport', ['s3:GetObject', 's3:PutObject']],
       ['NotifyExport', []],
-      ['FailExport', ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:ListMultipartUploadParts']],
+      ['FailExport', ['s3:AbortMultipartUpload', 's3:DeleteObject']],
     ] as const)('lets %s do exactly %j, on exports/* only', (taskId, expected) => {
       const { actions, resources } = s3Actions(statementsOf(synth.resources, taskFn[taskId]));
       expect(actions).toEqual(expected);
