@@ -5,6 +5,7 @@
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type { GenericSchema } from 'valibot';
 import { createTokenSchema, eventFilterSchema, eventInputSchema, putSettingsSchema, RESULTS, SCOPES, SEVERITIES } from '../core/schemas.js';
+import { createExportSchema, EXPORT_FORMATS, EXPORT_STATUSES } from '../core/exports.js';
 import { LIMITS } from '../core/limits.js';
 
 const schema = (s: GenericSchema) => {
@@ -33,6 +34,38 @@ const pageParams = [
   query('cursor', 'Opaque cursor from the previous page (bound to tenant and filters)'),
 ];
 const scopes = (...s: string[]) => [{ bearer: s }];
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+
+/** POST /v1/exports body. Generated, except that `filters.action` also takes a single action (as the query string does). */
+const createExportBody = (() => {
+  const body = schema(createExportSchema) as { properties: { filters: { properties: Record<string, Record<string, unknown>> } } };
+  const action = body.properties.filters.properties.action!;
+  body.properties.filters.properties.action = { oneOf: [action.items, action], description: 'One action or a list; `project.*` matches a prefix' };
+  return body;
+})();
+const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
+/** The public view of an export (core/exports.ts `ExportView`; a unit test keeps the two in step). */
+const exportViewSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'status', 'format', 'filters', 'email', 'rowCount', 'bytes', 'createdAt', 'startedAt', 'completedAt', 'downloadUrl', 'downloadUrlExpiresAt', 'fileExpiresAt', 'error'],
+  properties: {
+    id: { type: 'string' },
+    status: { enum: EXPORT_STATUSES },
+    format: { enum: EXPORT_FORMATS },
+    filters: { ...ref('EventFilter'), description: 'The filters as requested (a relative `range` is frozen to absolute bounds when the export is requested)' },
+    email: { type: 'string', format: 'email', description: 'Where the notification goes' },
+    rowCount: { type: 'integer', minimum: 0, description: 'Rows in the file; while running, the rows written so far' },
+    bytes: nullable('integer', { minimum: 0, description: 'Size of the file (so far, while running); null while queued or after a failure' }),
+    createdAt: { type: 'string', format: 'date-time' },
+    startedAt: nullable('string', { format: 'date-time' }),
+    completedAt: nullable('string', { format: 'date-time' }),
+    downloadUrl: nullable('string', { format: 'uri', description: 'A freshly presigned S3 URL once succeeded (until the file is deleted)' }),
+    downloadUrlExpiresAt: nullable('string', { format: 'date-time', description: 'When downloadUrl stops working (ExportLinkTtlHours, never past fileExpiresAt)' }),
+    fileExpiresAt: nullable('string', { format: 'date-time', description: 'When the file is deleted' }),
+    error: nullable('string', { description: 'Why the export failed, when it did' }),
+  },
+};
 
 /** The document served at GET /v1/openapi.json. */
 export const openApiDocument = {
@@ -46,6 +79,12 @@ export const openApiDocument = {
       EventFilter: schema(eventFilterSchema),
       CreateToken: schema(createTokenSchema),
       PutSettings: schema(putSettingsSchema),
+      CreateExport: createExportBody,
+      ExportView: exportViewSchema,
+      ExportList: {
+        type: 'object', additionalProperties: false, required: ['exports', 'nextCursor'],
+        properties: { exports: { type: 'array', items: ref('ExportView') }, nextCursor: nullable('string', { description: 'Opaque cursor of the next page, or null' }) },
+      },
       Error: {
         type: 'object', required: ['error'],
         properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } } } } },
@@ -77,6 +116,37 @@ export const openApiDocument = {
     },
     '/v1/tokens/{id}': {
       delete: { summary: 'Revoke a token (effective within 60 s)', security: scopes('admin'), parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': ok('The revoked token'), ...errors } },
+    },
+    '/v1/exports': {
+      post: {
+        summary: 'Queue a CSV export of the events the filters select; the requester is mailed a download link (or the failure)',
+        description: "Runs as a Step Functions execution. The CSV (RFC 4180, UTF-8 with BOM, oldest first) has the columns id, occurredAt, receivedAt, actorType, actorId, actorName, actorEmail, action, category, resourceType, resourceId, resourceName, project, result, severity, ip, userAgent, browser, os, device, message, changedFields, changes, metadata (JSON in the last two); cells a spreadsheet would execute are prefixed with `'`.",
+        security: scopes('exports:write'),
+        requestBody: jsonBody('CreateExport'),
+        responses: {
+          '202': {
+            description: 'Queued (`status: queued`); poll GET /v1/exports/{id}',
+            headers: { location: { description: '/v1/exports/{id}', schema: { type: 'string' } } },
+            content: { 'application/json': { schema: ref('ExportView') } },
+          },
+          ...errors,
+          '503': { description: 'The export could not be started; retry', content: { 'application/json': { schema: ref('Error') } } },
+        },
+      },
+      get: {
+        summary: "The tenant's exports, newest first", security: scopes('exports:write'),
+        parameters: [
+          query('limit', 'Page size 1..100', { schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } }),
+          query('cursor', 'Opaque cursor from the previous page'),
+        ],
+        responses: { '200': ok('`{exports, nextCursor}`', 'ExportList'), ...errors },
+      },
+    },
+    '/v1/exports/{id}': {
+      get: {
+        summary: 'Status and progress of one export; a fresh download link once succeeded', security: scopes('exports:write'),
+        parameters: [idParam], responses: { '200': ok('The export', 'ExportView'), ...errors },
+      },
     },
     '/v1/settings': {
       get: { summary: 'Retention and recording switches', security: scopes('admin'), responses: { '200': ok('Settings'), ...errors } },
