@@ -21,7 +21,8 @@ export const UTF8_BOM = '\uFEFF';
 /** Separator of the `changedFields` cell (`name;email`). */
 export const FIELD_SEPARATOR = ';';
 
-const OPTIONS = { escape_formulas: true, record_delimiter: 'windows', eof: true } as const;
+// An explicit record delimiter turns off csv-stringify's quoting of lone CR/LF; cells with line breaks must be quoted.
+const OPTIONS = { escape_formulas: true, record_delimiter: 'windows', quote_record_delimiter: true, eof: true } as const;
 
 /** The cells of one event, in {@link EXPORT_COLUMNS} order; absent values are empty cells. */
 export function csvRecord(e: AuditEvent): string[] {

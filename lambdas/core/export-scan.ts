@@ -60,8 +60,9 @@ export async function* scanAscending<T extends { s: string }>(plan: QueryPlan, a
       if (p.done || p.frontier !== lagging) continue;
       const page = await p.next!;
       scanned += page.scanned;
-      // The range starts at `lo` inclusive: the resume key itself is dropped.
-      for (const item of page.items) if (item.s > lo) p.buf.push(item);
+      // Each page's range starts at the frontier inclusive (the resume key, then the last page's
+      // LastEvaluatedKey), so that item is read again: drop it.
+      for (const item of page.items) if (item.s > p.frontier) p.buf.push(item);
       if (page.lastEvaluated === undefined) {
         p.done = true;
         p.next = undefined;

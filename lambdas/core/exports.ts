@@ -222,14 +222,15 @@ export function describeFilters(window: EventFilter): string {
   return parts.join(' · ');
 }
 
-/** `8.4 MB`, `512 KB`, `120 B`. */
+/** `8.4 MB`, `512 KB`, `120 B` (decimal units, rounded before the unit is chosen). */
 export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`;
   const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = -1;
-  while (value >= 1000 && unit < units.length - 1) (value /= 1000), unit++;
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+  for (let unit = 0; ; unit++) {
+    const value = bytes / 1000 ** (unit + 1);
+    const shown = value < 10 ? Number(value.toFixed(1)) : Math.round(value);
+    if (shown < 1000 || unit === units.length - 1) return `${shown < 10 ? shown.toFixed(1) : shown} ${units[unit]}`;
+  }
 }
 
 /** A mail, plain text and HTML. */

@@ -147,16 +147,7 @@ function randomCase(seed: number) {
 describe('scanAscending — yields exactly the brute-force answer (seeded property test)', () => {
   const SEEDS = Array.from({ length: 150 }, (_, i) => 7_000 + i);
 
-  // BUG (lambdas/core/export-scan.ts, prefetch + `if (item.s > lo)`): a partition's next page is queried with
-  // `lo: p.frontier`, i.e. BETWEEN lastEvaluated AND hi, which is inclusive, and the only drop is `item.s > lo`
-  // against the scan's *start* key, not the frontier. The item at a page's LastEvaluatedKey, when it matches the
-  // filter, is therefore read again at the start of the next page and yielded twice (once in each batch).
-  // E.g. one partition, items a<b<c, pages of 2, no filter: batches [a,b] through b, then [b,c]. The export CSV
-  // gets a duplicate row at every 1 MB page boundary. Verified fix: `if (item.s > p.frontier)` (read before the
-  // frontier moves) instead of `item.s > lo`; all skipped scan tests pass with it. Unskip once fixed.
-  // Pages hold at least 2 items here: with an inclusive re-read a 1-item page could never move on, and a 1 MB
-  // page holds many events (LIMITS.maxEventBytes = 64 KB).
-  it.skip.each(SEEDS)('seed %i: every matching item exactly once, oldest first, batches bounded by `through`', async (seed) => {
+  it.each(SEEDS)('seed %i: every matching item exactly once, oldest first, batches bounded by `through`', async (seed) => {
     // Prepare
     const { rows, plan, after, index: makeIndex } = randomCase(seed);
     const index = makeIndex();
@@ -186,8 +177,7 @@ describe('scanAscending — yields exactly the brute-force answer (seeded proper
     expect(index.calls.every((c) => c.filter === plan.filter && c.index === plan.index && c.hi === plan.hi && c.lo >= plan.lo)).toBe(true);
   });
 
-  // Same property without the page boundaries the bug above needs (one page holds every partition's range),
-  // so the merge, the window, the filter and the resume key stay covered while it is skipped.
+  // Same property with one page per partition (no page boundaries at all).
   it.each(SEEDS)('seed %i: single-page partitions: every matching item exactly once, oldest first', async (seed) => {
     // Prepare
     const { rows, plan, after } = randomCase(seed);
@@ -279,8 +269,7 @@ describe('scanAscending — resuming (how export chunks go on)', () => {
     }
   });
 
-  // BUG: skipped with the duplicate-at-page-boundary bug above (resuming across paged partitions).
-  it.skip.each(SEEDS)('seed %i: resuming from `through` with paged partitions yields exactly the remainder', async (seed) => {
+  it.each(SEEDS)('seed %i: resuming from `through` with paged partitions yields exactly the remainder', async (seed) => {
     // Prepare
     const { rows, plan, after, rng, index } = randomCase(seed);
     const batches = await collect(plan, after, index().query);
@@ -355,8 +344,7 @@ describe('scanAscending — examples', () => {
     expect(batches.reduce((n, b) => n + b.scanned, 0)).toBe(index.evaluated);
   });
 
-  // BUG (see the property test above): the item at a page's LastEvaluatedKey is read again and yielded twice.
-  it.skip('yields the item at a page boundary once (BUG: yielded twice today)', async () => {
+  it('yields the item at a page boundary once', async () => {
     // Prepare: one partition, pages of 2 items.
     const data = rows('acme#0', '1', '2', '3');
     const index = new FakeIndex(data, () => 2, 'precise');

@@ -275,10 +275,7 @@ describe('formatBytes', () => {
     expect(formatBytes(bytes)).toBe(text);
   });
 
-  // BUG (lambdas/core/exports.ts formatBytes): the unit is chosen before rounding, so values just under a
-  // unit boundary round up into the old unit: 999_999 → "1000 KB" (expected "1.0 MB"), 9_960 → "10.0 KB"
-  // (expected "10 KB"). Cosmetic (mail subject). Unskip once fixed.
-  it.skip.each([[999_999, '1.0 MB'], [9_960, '10 KB']])('%i bytes read as %s (rounding at a unit boundary)', (bytes, text) => {
+  it.each([[999_999, '1.0 MB'], [9_960, '10 KB']])('%i bytes read as %s (rounding at a unit boundary)', (bytes, text) => {
     expect(formatBytes(bytes)).toBe(text);
   });
 });
