@@ -25,6 +25,7 @@ import { ENV } from './routes';
  * | `ExportLinkTtlHours` | 24 | lifetime of an export's download link (1..168: SigV4's 7-day cap) |
  * | `ExportRetentionDays` | 7 | days an export file is kept (links never outlive it) |
  * | `SenderEmail` | none: required | SES sender of export mails (verified, account out of the sandbox) |
+ * | `CreateSenderIdentity` | true | create SenderEmail's SES identity (false: it, or its domain, already exists) |
  * | `ExportSignerKeySerial` | 1 | bump to rotate the key that signs download links |
  *
  * Outputs: `ApiUrl`, `EventsTableName`, `ControlTableName`, `CursorSecretArn`,
@@ -110,6 +111,12 @@ export class AuditLogStack extends Stack {
       constraintDescription: 'must be an email address, e.g. audit@example.com',
       description: 'Address export mails are sent from, e.g. audit@example.com (required: --parameters SenderEmail=...). The stack creates its SES identity; the address (or its domain) must be verified in SES, and the account out of the SES sandbox to mail arbitrary recipients.',
     });
+    const createSenderIdentity = new CfnParameter(this, 'CreateSenderIdentity', {
+      type: 'String',
+      default: 'true',
+      allowedValues: ['true', 'false'],
+      description: 'Create the SES identity of SenderEmail (true), or use one that already exists in the account, or its verified domain (false).',
+    });
     const exportSignerKeySerial = new CfnParameter(this, 'ExportSignerKeySerial', {
       type: 'Number',
       default: EXPORT_DEFAULTS.signerKeySerial,
@@ -131,6 +138,7 @@ export class AuditLogStack extends Stack {
       linkTtlHours: exportLinkTtlHours.valueAsNumber,
       retentionDays: exportRetentionDays.valueAsNumber,
       senderEmail: senderEmail.valueAsString,
+      createSenderIdentity: createSenderIdentity.valueAsString,
       signerKeySerial: exportSignerKeySerial.valueAsNumber,
       logRetentionDays: logRetentionDays.valueAsNumber,
     });

@@ -1,4 +1,4 @@
-import { Duration, Fn, RemovalPolicy, Stack, Tokenization, Validations } from 'aws-cdk-lib';
+import { CfnCondition, Duration, Fn, RemovalPolicy, Stack, Tokenization, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -32,6 +32,13 @@ export interface ExportWorkflowProps {
    * the account out of the SES sandbox to mail arbitrary recipients.
    */
   readonly senderEmail: string;
+  /**
+   * Whether to create the SES identity of `senderEmail`: `'false'` when the address is
+   * already an identity in the account (CloudFormation cannot create it twice), or when
+   * its domain is verified instead. May be a `CfnParameter`'s `valueAsString`.
+   * @default 'true'
+   */
+  readonly createSenderIdentity?: string;
   /** Lifetime of a download link (hours, at most 168); may be a token. @default 24 */
   readonly linkTtlHours?: number;
   /** Days S3 keeps an export file (lifecycle expiry; links never outlive it); may be a token. @default 7 */
@@ -58,6 +65,8 @@ interface TaskSpec {
   readonly tables: { readonly events?: TableAccess; readonly control?: TableAccess };
   /** S3 actions on `exports/*` objects. */
   readonly objects: readonly string[];
+  /** May list the bucket: S3 then answers 404 (not 403) for a missing object, which is not worth retrying. */
+  readonly list?: boolean;
   /** Sends mail as the sender (SES). */
   readonly mail?: boolean;
   /** Presigns download links (gets the signer's key). */
@@ -79,6 +88,7 @@ const TASKS: Record<ExportTaskId, TaskSpec> = {
     tables: { events: 'read', control: 'readWrite' },
     // UploadPart and carry-over writes (PutObject), carry-over reads and clean-up.
     objects: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
+    list: true,
     memorySize: EXPORT_DEFAULTS.chunkMemorySize,
     timeout: EXPORT_DEFAULTS.chunkTimeout,
   },
@@ -87,6 +97,7 @@ const TASKS: Record<ExportTaskId, TaskSpec> = {
     tables: { control: 'readWrite' },
     // CompleteMultipartUpload (PutObject), HeadObject of the file (GetObject).
     objects: ['s3:PutObject', 's3:GetObject'],
+    list: true,
   },
   NotifyExport: {
     description: 'Export: mail the download link and mark the export succeeded',
@@ -207,6 +218,9 @@ export class ExportWorkflow extends Construct {
     });
 
     this.senderIdentity = new ses.EmailIdentity(this, 'SenderIdentity', { identity: ses.Identity.email(props.senderEmail) });
+    (this.senderIdentity.node.defaultChild as ses.CfnEmailIdentity).cfnOptions.condition = new CfnCondition(this, 'CreateSenderIdentityCondition', {
+      expression: Fn.conditionEquals(props.createSenderIdentity ?? 'true', 'true'),
+    });
 
     this.exportEnvironment = {
       [ENV.exportsBucket]: this.bucket.bucketName,
@@ -228,6 +242,7 @@ export class ExportWorkflow extends Construct {
       if (spec.tables.events) eventStore.grantEvents(fn, spec.tables.events);
       if (spec.tables.control) eventStore.grantControl(fn, spec.tables.control);
       if (spec.objects.length > 0) this.grantObjects(fn, spec.objects);
+      if (spec.list) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
       if (spec.mail) this.grantSendEmail(fn);
       if (spec.presign) this.addSignerEnvironment(fn);
       taskFunctions.set(taskId, fn);
@@ -352,12 +367,13 @@ export class ExportWorkflow extends Construct {
    */
   private grantSendEmail(fn: lambda.Function): void {
     fn.addEnvironment(ENV.senderEmail, this.senderEmail);
-    this.senderIdentity.grantSendEmail(fn);
-    const domain = Fn.select(1, Fn.split('@', this.senderEmail));
+    // ARNs built from the address, not from the identity resource, which may not be created here.
+    const identity = (name: string) => Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: name });
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources: [identity(this.senderEmail)] }));
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-        resources: [Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: domain })],
+        resources: [identity(Fn.select(1, Fn.split('@', this.senderEmail)))],
         conditions: { StringEquals: { 'ses:FromAddress': this.senderEmail } },
       }),
     );

@@ -30,7 +30,7 @@ function definitionOf(stateMachine: Resource): { StartAt: string; TimeoutSeconds
 
 /** The S3 actions `statements` allow, with the resources they name (stringified). */
 function s3Actions(statements: Statement[]): { actions: string[]; resources: string[] } {
-  const onS3 = statements.filter((s) => s.Action.some((a) => a.startsWith('s3:')));
+  const onS3 = statements.filter((s) => s.Action.some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'));
   return { actions: onS3.flatMap((s) => s.Action).sort(), resources: onS3.flatMap((s) => s.Resource.map((r) => JSON.stringify(r))) };
 }
 
@@ -279,6 +279,17 @@ describe('ExportWorkflow', () => {
       for (const resource of resources) expect(resource).toBe(exportObjects());
     });
 
+    it.each([['WriteExportChunk', true], ['CompleteExport', true], ['BeginExport', false], ['NotifyExport', false], ['FailExport', false]] as const)(
+      'lets %s list the bucket: %s (so a missing object is a 404, not a 403)', (taskId, lists) => {
+        const list = statementsOf(synth.resources, taskFn[taskId]).filter((s) => s.Action.includes('s3:ListBucket'));
+        expect(list.length > 0).toBe(lists);
+        for (const s of list) {
+          expect(s.Action).toEqual(['s3:ListBucket']);
+          expect(s.Resource).toEqual([{ 'Fn::GetAtt': [bucketId, 'Arn'] }]);
+        }
+      },
+    );
+
     it('lets only WriteExportChunk read events, and no task write them', () => {
       const eventsId = logicalIdOf(synth.resources, 'AWS::DynamoDB::Table', 'EventStoreEventsTable');
       for (const [taskId, fnId] of Object.entries(taskFn)) {
@@ -293,13 +304,18 @@ describe('ExportWorkflow', () => {
     it('lets only NotifyExport and FailExport send mail, as the sender only', () => {
       const identityId = logicalIdOf(synth.resources, 'AWS::SES::EmailIdentity', 'ExportWorkflowSenderIdentity');
       expect(synth.resources[identityId].Properties).toEqual({ EmailIdentity: { Ref: 'SenderEmail' } });
+      // Created unless the CreateSenderIdentity parameter says the identity exists already.
+      const condition = (synth.resources[identityId] as unknown as { Condition: string }).Condition;
+      expect(synth.template.toJSON().Conditions[condition]).toEqual({ 'Fn::Equals': [{ Ref: 'CreateSenderIdentity' }, 'true'] });
       for (const [taskId, fnId] of Object.entries(taskFn)) {
         const mail = statementsOf(synth.resources, fnId).filter((s) => s.Action.some((a) => a.startsWith('ses:')));
         const vars = synth.resources[fnId].Properties.Environment.Variables;
         if (taskId === 'NotifyExport' || taskId === 'FailExport') {
           expect(mail.flatMap((s) => s.Action), taskId).toContain('ses:SendEmail');
           expect(JSON.stringify(mail.flatMap((s) => s.Resource)), taskId).not.toMatch(/"\*"|identity\/\*/);
-          expect(JSON.stringify(mail[0].Resource), taskId).toContain(identityId);
+          // The identity ARN is built from the address (the identity resource may not exist in this stack).
+          expect(JSON.stringify(mail[0].Resource), taskId).toContain(':identity/",{"Ref":"SenderEmail"}');
+          expect(JSON.stringify(mail), taskId).not.toContain(identityId);
           expect(vars[ENV.senderEmail], taskId).toEqual({ Ref: 'SenderEmail' });
         } else {
           expect(mail, taskId).toEqual([]);
