@@ -1,7 +1,7 @@
 /**
  * `npm start`: runs the audit log on this machine (see local/runner.ts).
  *
- *   npm start                  # DynamoDB Local + HTTP API, prints endpoints and an admin token
+ *   npm start                  # DynamoDB Local, S3, SES, Step Functions + HTTP API; prints endpoints and an admin token
  *   npm start -- --seed [n]    # ... and loads n (default 3000) demo events
  *   npm start -- --port 3000   # fixed port (else PORT, else a free one)
  *
@@ -45,7 +45,7 @@ let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
-  console.log(`\n${signal}: stopping the HTTP API and DynamoDB Local...`);
+  console.log(`\n${signal}: stopping the local stack (HTTP API, Step Functions, S3, SES, DynamoDB Local)...`);
   await local.stop();
   process.exit(0);
 };
@@ -67,6 +67,13 @@ Try:
   curl -s ${auth} '${e.api}/v1/events?range=7d&limit=5'
   curl -s ${auth} '${e.api}/v1/access-logs?range=30d'
   curl -s ${e.openapi}
-
+${e.stateMachines?.export ? `
+Export events as CSV (runs the export state machine; the mail with the download link lands in the local SES):
+  curl -s ${auth} -H 'content-type: application/json' \\
+    -d '{"filters":{"range":"7d"},"email":"you@example.com","format":"csv"}' \\
+    ${e.api}/v1/exports
+  curl -s ${auth} ${e.api}/v1/exports
+Sent mail: ${e.ses}/ in a browser, or curl -s ${e.mailbox}
+` : ''}
 More tokens: npm run admin -- token create --tenant demo --scopes events:read,events:write
 Ctrl-C to stop.`);

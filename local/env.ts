@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { LOCAL_AWS } from './dynamodb.js';
-import { resourcesOfType, type CfnTemplate } from './template.js';
+import { localBucketName } from './s3.js';
+import { resourcesOfType, shortLogicalId, type CfnTemplate } from './template.js';
 import { TABLE_TYPES, localTableName } from './tables.js';
 
 /** Account id used in ARNs and event request contexts locally. */
@@ -18,10 +19,23 @@ const PSEUDO: Record<string, string> = {
   'AWS::StackName': 'AuditLog',
 };
 
+/** The local ARN of a Lambda function: `arn:aws:lambda:<region>:000000000000:function:<logicalId>`. */
+export function localFunctionArn(logicalId: string): string {
+  return `arn:aws:lambda:${LOCAL_AWS.region}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+}
+
+/** The local ARN of a state machine: named by its `StateMachineName`, else its short logical id. */
+export function localStateMachineArn(template: CfnTemplate, logicalId: string): string {
+  const name = template.Resources[logicalId]?.Properties?.StateMachineName;
+  return `arn:aws:states:${LOCAL_AWS.region}:${LOCAL_ACCOUNT}:stateMachine:${typeof name === 'string' ? name : shortLogicalId(logicalId)}`;
+}
+
 /**
  * Resolves a CloudFormation value to a local string: literals, `Ref` to a parameter
- * (its Default) or a table (its local name), pseudo parameters, `Fn::Join`, and table
- * `Arn`s. Returns undefined for anything else, e.g. a Secrets Manager dynamic reference.
+ * (its Default), a table or a bucket (its local name), a state machine (its local ARN)
+ * or a function (its logical id), pseudo parameters, `Fn::Join`, and the `Arn`s of
+ * tables, buckets and functions. Returns undefined for anything else, e.g. a Secrets
+ * Manager dynamic reference.
  */
 export function resolveValue(template: CfnTemplate, value: unknown): string | undefined {
   if (typeof value === 'string') return value.includes('{{resolve:') ? undefined : value;
@@ -32,7 +46,11 @@ export function resolveValue(template: CfnTemplate, value: unknown): string | un
     if (v.Ref in PSEUDO) return PSEUDO[v.Ref];
     const param = template.Parameters?.[v.Ref];
     if (param) return param.Default === undefined ? undefined : String(param.Default);
-    if (TABLE_TYPES.includes(template.Resources[v.Ref]?.Type)) return localTableName(v.Ref);
+    const type = template.Resources[v.Ref]?.Type;
+    if (TABLE_TYPES.includes(type)) return localTableName(v.Ref);
+    if (type === 'AWS::S3::Bucket') return localBucketName(v.Ref);
+    if (type === 'AWS::StepFunctions::StateMachine') return localStateMachineArn(template, v.Ref);
+    if (type === 'AWS::Lambda::Function') return v.Ref;
     return undefined;
   }
   if (Array.isArray(v['Fn::Join'])) {
@@ -41,8 +59,11 @@ export function resolveValue(template: CfnTemplate, value: unknown): string | un
     return resolved.some((p) => p === undefined) ? undefined : resolved.join(sep);
   }
   const getAtt = v['Fn::GetAtt'];
-  if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && TABLE_TYPES.includes(template.Resources[getAtt[0]]?.Type)) {
-    return `arn:aws:dynamodb:${LOCAL_AWS.region}:${LOCAL_ACCOUNT}:table/${localTableName(getAtt[0])}`;
+  if (Array.isArray(getAtt) && getAtt[1] === 'Arn') {
+    const type = template.Resources[getAtt[0]]?.Type;
+    if (TABLE_TYPES.includes(type)) return `arn:aws:dynamodb:${LOCAL_AWS.region}:${LOCAL_ACCOUNT}:table/${localTableName(getAtt[0])}`;
+    if (type === 'AWS::S3::Bucket') return `arn:aws:s3:::${localBucketName(getAtt[0])}`;
+    if (type === 'AWS::Lambda::Function') return localFunctionArn(getAtt[0]);
   }
   return undefined;
 }

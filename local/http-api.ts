@@ -64,7 +64,8 @@ const PERMISSIVE_CORS: CorsSettings = {
   allowOrigins: ['*'], allowMethods: ['*'], allowHeaders: ['*'], exposeHeaders: [], allowCredentials: false,
 };
 
-function functionSettings(template: CfnTemplate, logicalId: string | undefined): FunctionSettings {
+/** A Lambda function's name and limits from its template resource (Lambda's defaults where unset). */
+export function functionSettings(template: CfnTemplate, logicalId: string | undefined): FunctionSettings {
   const p = logicalId ? template.Resources[logicalId]?.Properties ?? {} : {};
   return {
     name: typeof p.FunctionName === 'string' ? p.FunctionName : `AuditLog-${shortLogicalId(logicalId ?? 'Function')}`,
@@ -215,7 +216,11 @@ function clf(d: Date): string {
 
 const TEXT_TYPES = /^(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|x-www-form-urlencoded)|multipart\/form-data)|^$/i;
 
-function lambdaContext(fn: FunctionSettings, deadline: number): Context {
+/**
+ * A Lambda context for one invocation of `fn` ending at `deadline` (epoch ms): fresh
+ * request id, the function's name, memory and ARN, `getRemainingTimeInMillis`.
+ */
+export function lambdaContext(fn: FunctionSettings, deadline: number): Context {
   const requestId = randomUUID();
   const unsupported = () => { throw new Error('callback-style Lambda context methods are not supported locally'); };
   return {

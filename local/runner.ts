@@ -1,6 +1,9 @@
 /**
  * Runs the whole audit log on this machine: DynamoDB Local, the tables of the
- * synthesized stack, and the HTTP API serving the very same handler modules.
+ * synthesized stack, the HTTP API serving the very same handler modules, and for
+ * exports S3 (s3rver), SES (aws-ses-v2-local) and Step Functions (the synthesized
+ * state machine run by aws-local-stepfunctions over the real task handlers), plus a
+ * fault-injection control server for failure-path tests.
  * Used by `npm start` (bin/local.ts) and by the test suite's global setup.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +11,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal, type LocalDynamoDb } from './dynamodb.js';
 import { applyEnvironment, localEnvironment } from './env.js';
+import { Faults, startFaultServer, type FaultServer } from './faults.js';
 import { apiSettingsFromTemplate, startHttpApi, type LocalHttpApi } from './http-api.js';
+import { S3RVER_KEY, localBuckets, startS3, type LocalS3 } from './s3.js';
+import { startSes, type LocalSes } from './ses.js';
+import type { LocalStepFunctions } from './stepfunctions.js';
 import { createTables, type LocalTables } from './tables.js';
 import { synthTemplate } from './template.js';
 
@@ -23,6 +30,9 @@ export const ENDPOINTS_FILE = join(ROOT, '.local', 'endpoints.json');
 
 /** The tenant whose admin token the runner creates. */
 export const DEMO_TENANT = 'demo';
+
+/** The sender of export mails locally (the SES emulator accepts any). */
+export const LOCAL_SENDER_EMAIL = 'exports@audit-log.local';
 
 /** What the local stack exposes; written to `.local/endpoints.json`. */
 export interface LocalEndpoints {
@@ -39,6 +49,20 @@ export interface LocalEndpoints {
   readonly openapi: string;
   /** The stack parameters the local handlers run with (defaults unless overridden). */
   readonly parameters: { readonly RetentionDays: string; readonly MaxRetentionDays: string; readonly ShardCount: string };
+  /** s3rver, path-style: `http://127.0.0.1:<port>/<bucket>/<key>`. Keys: LOCAL_AWS's or S3RVER/S3RVER. */
+  readonly s3?: string;
+  /** Local bucket names; `exports` is the export files' bucket. */
+  readonly buckets?: Readonly<Record<string, string>>;
+  /** The SES v2 endpoint (emulator behind the fault proxy); a web view of sent mails at `/`. */
+  readonly ses?: string;
+  /** Sent mails as JSON: `{"emails": [{"from", "destination": {"to"}, "subject", "body": {"text", "html"}, "at"}], ...}`. */
+  readonly mailbox?: string;
+  /** The Step Functions endpoint (AWS JSON 1.0 protocol). */
+  readonly stepFunctions?: string;
+  /** Local state machine ARNs; `export` is the export workflow. */
+  readonly stateMachines?: Readonly<Record<string, string>>;
+  /** Fault injection control: `POST/GET/DELETE <faults>/faults` (see local/faults.ts). */
+  readonly faults?: string;
 }
 
 /** Options of {@link startLocal}. */
@@ -55,49 +79,100 @@ export interface StartLocalOptions {
   readonly env?: Record<string, string>;
   /** Write `.local/endpoints.json`. @default true */
   readonly writeEndpoints?: boolean;
+  /**
+   * Pause before every Step Functions retry, ms, instead of the definition's intervals
+   * (2 s doubling, with jitter). Tests use ~20 ms. @default the definition's
+   */
+  readonly retryIntervalMs?: number;
 }
 
 /** A running local stack. */
 export interface LocalStack {
   readonly endpoints: LocalEndpoints;
-  /** Stops the HTTP server and DynamoDB Local. Safe to call twice. */
+  /** Stops everything it started (executions, servers, DynamoDB Local, S3 files). Safe to call twice. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts everything and returns the endpoints. Steps: DynamoDB Local (in parallel
- * with the CDK synth), tables from the template, handler environment into
- * `process.env` (before any handler module loads), the HTTP API, an admin token
- * for tenant `demo`, then optionally demo data.
+ * Starts everything and returns the endpoints. Steps: DynamoDB Local, S3, SES and the
+ * fault server (all in parallel with the CDK synth), tables and buckets from the
+ * template, the Step Functions endpoint, handler environment into `process.env`
+ * (before any handler module loads), the HTTP API, an admin token for tenant `demo`,
+ * then optionally demo data.
  */
 export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalStack> {
   const note = (msg: string) => { if (!opts.quiet) console.log(msg); };
   const writeEndpoints = opts.writeEndpoints ?? true;
   let ddb: LocalDynamoDb | undefined;
   let api: LocalHttpApi | undefined;
+  let s3: LocalS3 | undefined;
+  let ses: LocalSes | undefined;
+  let sfn: LocalStepFunctions | undefined;
+  let faultServer: FaultServer | undefined;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    await sfn?.stop(); // aborts executions first: their tasks talk to everything else
     await api?.stop();
-    await ddb?.stop();
+    await Promise.all([ddb?.stop(), s3?.stop(), ses?.stop(), faultServer?.stop()]);
     if (writeEndpoints && api && readEndpoints()?.api === api.url) rmSync(ENDPOINTS_FILE, { force: true });
   };
   if (writeEndpoints) await warnIfAnotherStackRuns();
 
+  // Started before the try so a failure of one is awaited (and stopped) by the catch below.
+  const t0 = Date.now();
+  const faults = new Faults();
+  const settle = <T>(p: Promise<T>) => { p.catch(() => undefined); return p; }; // surfaced by the awaits below
+  const ddbStarting = settle(startDynamoDbLocal());
+  const s3Starting = settle(startS3({ faults }));
+  const sesStarting = settle(startSes({ faults }));
+  const faultsStarting = settle(startFaultServer(faults));
+  // Imported lazily (aws-local-stepfunctions and its validator) so it loads while Java starts.
+  const sfnLoading = settle(import('./stepfunctions.js'));
   try {
-    const t0 = Date.now();
-    const ddbStarting = startDynamoDbLocal();
-    ddbStarting.catch(() => undefined); // surfaced by the await below
     const template = await synthTemplate();
     const tSynth = Date.now();
+    [s3, ses, faultServer] = await Promise.all([s3Starting, sesStarting, faultsStarting]);
     ddb = await ddbStarting;
     const tDdb = Date.now();
-    const tables = await createTables(template, ddb.endpoint);
+    const buckets = localBuckets(template);
+    const [tables] = await Promise.all([createTables(template, ddb.endpoint), s3.createBuckets(Object.values(buckets))]);
+
+    const { startStepFunctions, stateMachinesFromTemplate, unboundTasks } = await sfnLoading;
+    const { machines, warnings: sfnWarnings } = stateMachinesFromTemplate(template, ROOT);
+    for (const w of sfnWarnings) console.warn(`local: ${w}`);
+    for (const m of machines) {
+      const unbound = unboundTasks(m);
+      if (unbound.length) console.warn(`local: state machine ${m.key}: no local handler for Task state(s) ${unbound.join(', ')}`);
+    }
+    const stateMachines = Object.fromEntries(machines.map((m) => [m.key, m.arn]));
+    if (machines.length) {
+      sfn = await startStepFunctions({
+        machines,
+        faults,
+        retryIntervalMs: opts.retryIntervalMs,
+        log: opts.quiet ? undefined : (line) => console.log(line),
+      });
+    }
 
     const env = localEnvironment(template, ddb.endpoint, {
       POWERTOOLS_METRICS_DISABLED: 'true', // no EMF blobs on stdout; CloudWatch is not here
       ...(opts.quiet ? { POWERTOOLS_LOG_LEVEL: 'ERROR' } : {}),
+      // The SDK v3 honours service-specific endpoint variables: handlers need no local-only code.
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+      ...(sfn ? { AWS_ENDPOINT_URL_SFN: sfn.endpoint } : {}),
+      AWS_S3_FORCE_PATH_STYLE: 'true', // read by the S3 adapter: s3rver has no virtual-hosted buckets
+      // With checksums "when supported" the SDK streams bodies aws-chunked, which s3rver stores verbatim.
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      SENDER_EMAIL: LOCAL_SENDER_EMAIL,
+      // The "long-lived signer key" of download links is s3rver's account key locally.
+      EXPORT_SIGNER_KEY_ID: S3RVER_KEY.accessKeyId,
+      EXPORT_SIGNER_SECRET: S3RVER_KEY.secretAccessKey,
+      ...(buckets.exports ? { EXPORTS_BUCKET: buckets.exports } : {}),
+      ...(stateMachines.export ? { EXPORT_STATE_MACHINE_ARN: stateMachines.export } : {}),
       ...opts.env,
     });
     applyEnvironment(env.env);
@@ -117,10 +192,11 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
     const [{ issueToken }] = await Promise.all([
       import('../lambdas/tokens/issue-token.js'),
       api.preload(),
+      sfn?.preload(),
     ]);
     const admin = await issueToken(DEMO_TENANT, { name: 'local admin (npm start)', scopes: ['admin'] }, { system: 'npm-start' });
     const secs = (from: number, to = Date.now()) => `${((to - from) / 1000).toFixed(1)} s`;
-    note(`local: synth ${secs(t0, tSynth)}, DynamoDB Local up after ${secs(t0, tDdb)}, tables + API + handlers + token ${secs(tDdb)}`);
+    note(`local: synth ${secs(t0, tSynth)}, DynamoDB Local (S3, SES) up after ${secs(t0, tDdb)}, tables + buckets + API + handlers + token ${secs(tDdb)}`);
 
     const endpoints: LocalEndpoints = {
       api: api.url,
@@ -131,6 +207,12 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
       tables,
       openapi: `${api.url}/v1/openapi.json`,
       parameters: { RetentionDays: env.env.RETENTION_DAYS!, MaxRetentionDays: env.env.MAX_RETENTION_DAYS!, ShardCount: env.env.SHARD_COUNT! },
+      s3: s3.endpoint,
+      ...(Object.keys(buckets).length ? { buckets } : {}),
+      ses: ses.endpoint,
+      mailbox: ses.mailbox,
+      ...(sfn ? { stepFunctions: sfn.endpoint, stateMachines } : {}),
+      faults: faultServer.url,
     };
     if (writeEndpoints) {
       mkdirSync(dirname(ENDPOINTS_FILE), { recursive: true });
@@ -145,6 +227,9 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
     }
     return { endpoints, stop };
   } catch (err) {
+    // Whatever started meanwhile is stopped too, even if the failure came first.
+    const started = await Promise.allSettled([ddbStarting, s3Starting, sesStarting, faultsStarting]);
+    [ddb, s3, ses, faultServer] = started.map((r) => (r.status === 'fulfilled' ? r.value : undefined)) as [typeof ddb, typeof s3, typeof ses, typeof faultServer];
     await stop();
     throw err;
   }

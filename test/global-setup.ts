@@ -9,6 +9,7 @@
  *
  * Caches are shortened so revocation and expiry tests need not wait a minute:
  * the authorizer result cache to 1 s and the authorizer's token cache to 1 s.
+ * Step Functions retries pause 20 ms, and export chunks stop at 250 rows.
  */
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
@@ -26,7 +27,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     quiet: true,
     writeEndpoints: false,
     authCacheTtlSeconds: 1,
-    env: { TOKEN_CACHE_SECONDS: '1' },
+    // Export retries pause 20 ms instead of 2 s doubling; chunks of 250 rows exercise many chunks and carry-overs.
+    retryIntervalMs: 20,
+    env: { TOKEN_CACHE_SECONDS: '1', EXPORT_CHUNK_MAX_ROWS: '250' },
   });
   project.provide('local', endpoints);
   return stop;
