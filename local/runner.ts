@@ -133,12 +133,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
   try {
     const template = await synthTemplate();
     const tSynth = Date.now();
-    [s3, ses, faultServer] = await Promise.all([s3Starting, sesStarting, faultsStarting]);
-    ddb = await ddbStarting;
-    const tDdb = Date.now();
-    const buckets = localBuckets(template);
-    const [tables] = await Promise.all([createTables(template, ddb.endpoint), s3.createBuckets(Object.values(buckets))]);
-
+    // The state machines need only the template: prepared (and validated) while Java still starts.
     const { startStepFunctions, stateMachinesFromTemplate, unboundTasks } = await sfnLoading;
     const { machines, warnings: sfnWarnings } = stateMachinesFromTemplate(template, ROOT);
     for (const w of sfnWarnings) console.warn(`local: ${w}`);
@@ -155,6 +150,12 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
         log: opts.quiet ? undefined : (line) => console.log(line),
       });
     }
+
+    [s3, ses, faultServer] = await Promise.all([s3Starting, sesStarting, faultsStarting]);
+    ddb = await ddbStarting;
+    const tDdb = Date.now();
+    const buckets = localBuckets(template);
+    const [tables] = await Promise.all([createTables(template, ddb.endpoint), s3.createBuckets(Object.values(buckets))]);
 
     const env = localEnvironment(template, ddb.endpoint, {
       POWERTOOLS_METRICS_DISABLED: 'true', // no EMF blobs on stdout; CloudWatch is not here
