@@ -311,6 +311,7 @@ export class ExportWorkflow extends Construct {
         error: sfn.JsonPath.objectAt('$.error'),
       }),
     });
+    fail.addRetry({ errors: [PERMANENT_EXPORT_ERROR], maxAttempts: 0 });
     fail.addRetry({ errors: [sfn.Errors.ALL], ...this.backoff(EXPORT_DEFAULTS.failRetryAttempts) });
     // Keep the export's own error in `$.error` for ExportFailed; FailExport's is in the history.
     fail.addCatch(exportFailed, { errors: [sfn.Errors.ALL], resultPath: '$.failError' });

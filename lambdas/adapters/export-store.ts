@@ -171,16 +171,12 @@ export const markSucceeded = (tenant: string, id: string, at: string, mail: NonN
     ExpressionAttributeValues: { ':succeeded': 'succeeded', ':running': 'running', ':at': at, ':mail': mail },
   });
 
-/** → failed with a reason safe to show; the upload and carry-over are gone (the caller removed them). */
-export const markFailed = (tenant: string, id: string, at: string, error: string): Promise<boolean> =>
+/** → failed with a reason safe to show and the failure mail's outcome; the upload and carry-over are gone (the caller removed them). */
+export const markFailed = (tenant: string, id: string, at: string, error: string, mail?: NonNullable<ExportRecord['mail']>): Promise<boolean> =>
   update({
     Key: key(tenant, id),
-    UpdateExpression: 'SET #st = :failed, completedAt = if_not_exists(completedAt, :at), #err = if_not_exists(#err, :error) REMOVE uploadId, carry, fileExpiresAt',
+    UpdateExpression: `SET #st = :failed, completedAt = :at, #err = :error${mail ? ', mail = :mail' : ''} REMOVE uploadId, carry, fileExpiresAt`,
     ConditionExpression: 'attribute_exists(pk) AND #st <> :succeeded',
     ExpressionAttributeNames: { '#st': 'status', '#err': 'error' },
-    ExpressionAttributeValues: { ':failed': 'failed', ':succeeded': 'succeeded', ':at': at, ':error': error },
+    ExpressionAttributeValues: { ':failed': 'failed', ':succeeded': 'succeeded', ':at': at, ':error': error, ...(mail ? { ':mail': mail } : {}) },
   });
-
-/** Records how the failure mail went. */
-export const recordMail = (tenant: string, id: string, mail: NonNullable<ExportRecord['mail']>): Promise<boolean> =>
-  update({ Key: key(tenant, id), UpdateExpression: 'SET mail = :mail', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':mail': mail } });

@@ -1,14 +1,15 @@
 /**
  * Task `Fail` (every step's Catch): aborts the multipart upload, deletes what
- * was written (file, carry-over), marks the export failed with a reason fit
- * for its requester, and mails that reason. If SES rejects the failure mail
- * too, the export's `mail` says so; a transient SES error is retried.
+ * was written (file, carry-over), mails the requester why, and marks the
+ * export failed with that reason and the mail's outcome. If SES refuses the
+ * failure mail too (the address was the problem), that is recorded; a
+ * transient SES error is retried.
  */
 import { abortUpload, deleteFile } from '../adapters/export-files.js';
-import { markFailed, recordMail } from '../adapters/export-store.js';
+import { markFailed } from '../adapters/export-store.js';
 import { sendMail } from '../adapters/mailer.js';
 import type { ExportTaskInput } from '../adapters/workflow.js';
-import { describeFailure, failedMail, PermanentExportError } from '../core/exports.js';
+import { describeFailure, type ExportRecord, failedMail, PermanentExportError } from '../core/exports.js';
 import { countOutcome } from '../shared/http.js';
 import { logger } from '../shared/observability.js';
 import { task } from '../shared/task.js';
@@ -21,21 +22,21 @@ interface FailInput extends ExportTaskInput {
 
 export const handler = task(async (input: FailInput) => {
   const r = await loadExport(input);
-  if (r.status === 'succeeded') return {};
-  const reason = r.error ?? describeFailure(input.error);
+  if (r.status === 'succeeded' || r.status === 'failed') return {};
+  const reason = describeFailure(input.error);
   logger.warn('export failed', { caught: input.error, reason });
   if (r.uploadId) await abortUpload(r.key, r.uploadId);
   await Promise.all([deleteFile(r.key), ...(r.carry ? [deleteFile(r.carry.key)] : [])]);
-  await markFailed(r.tenant, r.id, new Date().toISOString(), reason);
-  countOutcome('ExportsFailed');
-  if (r.mail) return {}; // a retry after the mail went out (or was refused)
+  // Mail first: once the status says failed, the requester has been told (or SES refused).
+  let mail: NonNullable<ExportRecord['mail']>;
   try {
-    const messageId = await sendMail(r.email, failedMail(r, reason));
-    await recordMail(r.tenant, r.id, { status: 'sent', messageId });
+    mail = { status: 'sent', messageId: await sendMail(r.email, failedMail(r, reason)) };
   } catch (err) {
-    if (!(err instanceof PermanentExportError)) throw err;
+    if (!(err instanceof PermanentExportError)) throw err; // throttling, outage: the state machine retries
     logger.error('the failure mail was refused', { error: err });
-    await recordMail(r.tenant, r.id, { status: 'failed', error: err.message });
+    mail = { status: 'failed', error: err.message };
   }
+  await markFailed(r.tenant, r.id, new Date().toISOString(), reason, mail);
+  countOutcome('ExportsFailed');
   return {};
 });

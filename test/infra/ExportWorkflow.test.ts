@@ -223,7 +223,7 @@ describe('ExportWorkflow', () => {
       const { Fail, ExportFailed } = definition.States;
       expect(Fail.Parameters).toEqual({ 'tenant.$': '$.tenant', 'exportId.$': '$.exportId', 'error.$': '$.error' });
       expect(Fail).toMatchObject({ ResultPath: null, Next: 'ExportFailed' });
-      expect(Fail.Retry).toEqual([{ ...RETRY_ALL, MaxAttempts: 3 }]);
+      expect(Fail.Retry).toEqual([{ ErrorEquals: ['PermanentExportError'], MaxAttempts: 0 }, { ...RETRY_ALL, MaxAttempts: 3 }]);
       expect(Fail.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failError', Next: 'ExportFailed' }]);
       expect(ExportFailed).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     });
