@@ -4,11 +4,10 @@
  * Pure functions, no AWS SDK.
  */
 import { randomBytes } from 'node:crypto';
-import { UAParser } from 'ua-parser-js';
 import { ulid } from 'ulidx';
 import type { EventInput } from './schemas.js';
 
-/** Browser / OS / device derived from the user agent. */
+/** Browser / OS / device derived from the user agent (core/client-info.ts). */
 export interface ClientInfo {
   browser?: string;
   os?: string;
@@ -47,32 +46,6 @@ const pooledRandom = (): number => {
   return (pool[poolAt++]! >> 3) / 32;
 };
 
-/** User agents repeat a lot (same clients, same services); parsing one costs ~10 % of ingest CPU. */
-const clientCache = new Map<string, ClientInfo>();
-const CLIENT_CACHE_SIZE = 1_000;
-
-/** Derives `{browser, os, device}` from a user agent; `undefined` when there is none. */
-export function parseClient(userAgent: string | undefined): ClientInfo | undefined {
-  if (!userAgent) return undefined;
-  const cached = clientCache.get(userAgent);
-  if (cached) return { ...cached };
-  const client = parseUncached(userAgent);
-  if (clientCache.size >= CLIENT_CACHE_SIZE) clientCache.delete(clientCache.keys().next().value!);
-  clientCache.set(userAgent, client);
-  return { ...client };
-}
-
-function parseUncached(userAgent: string): ClientInfo {
-  const { browser, os, device } = new UAParser(userAgent).getResult();
-  const join = (name?: string, version?: string) => (name ? (version ? `${name} ${version}` : name) : undefined);
-  const client: ClientInfo = { device: device.type ?? 'desktop' };
-  const b = join(browser.name, browser.major);
-  const o = join(os.name, os.version);
-  if (b) client.browser = b;
-  if (o) client.os = o;
-  return client;
-}
-
 /** Top-level fields whose values differ between `before` and `after` (added, removed or changed), sorted. */
 export function changedFields(before: Record<string, unknown> = {}, after: Record<string, unknown> = {}): string[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
@@ -97,8 +70,15 @@ export function describe(input: Pick<EventInput, 'action' | 'actor' | 'resource'
   return input.result === 'success' ? sentence : `${sentence} (${input.result.replace('_', ' ')})`;
 }
 
-/** Builds the stored event from a validated input received at `receivedAt`. */
-export function toAuditEvent(input: EventInput, receivedAt: string): AuditEvent {
+/** Derives the client from a user agent; see core/client-info.ts (kept apart: the parser is ~20 KB of every bundle that imports it). */
+export type ClientParser = (userAgent: string | undefined) => ClientInfo | undefined;
+
+/**
+ * Builds the stored event from a validated input received at `receivedAt`. An input with a
+ * `userAgent` needs `parseClient` (ingest passes it; the API's own audit events have none).
+ */
+export function toAuditEvent(input: EventInput, receivedAt: string, parseClient?: ClientParser): AuditEvent {
+  if (input.userAgent && !parseClient) throw new Error('toAuditEvent: an event with a userAgent needs a client parser');
   // Built in the contract's field order, so stored and returned JSON reads naturally.
   const event = {
     id: input.id ?? ulid(Date.parse(receivedAt), pooledRandom),
@@ -111,7 +91,7 @@ export function toAuditEvent(input: EventInput, receivedAt: string): AuditEvent 
     project: input.project,
     ip: input.ip,
     userAgent: input.userAgent,
-    client: parseClient(input.userAgent),
+    client: parseClient?.(input.userAgent),
     result: input.result,
     severity: input.severity,
     message: input.message ?? describe(input),

@@ -5,7 +5,7 @@
  */
 import * as v from 'valibot';
 import { type ErrorDetail, ValidationError } from './errors.js';
-import { type AuditEvent, toAuditEvent } from './event.js';
+import { type AuditEvent, type ClientParser, toAuditEvent } from './event.js';
 import { type EventItem, toItem } from './keys.js';
 import { LIMITS } from './limits.js';
 import { retentionStart } from './query-plan.js';
@@ -16,6 +16,8 @@ export interface IngestWindow {
   readonly retentionDays: number;
   /** Clock, for tests. @default Date.now() */
   readonly now?: number;
+  /** Derives `client` from a user agent (core/client-info.ts); needed when inputs carry one. */
+  readonly parseClient?: ClientParser;
 }
 
 /** Whether a POST /v1/events body is a batch (`{events: [...]}`) rather than one event. */
@@ -69,6 +71,8 @@ export interface IngestContext {
   readonly force?: boolean;
   /** Clock, for tests. @default Date.now() */
   readonly now?: number;
+  /** Derives `client` from a user agent (core/client-info.ts); needed when inputs carry one. */
+  readonly parseClient?: ClientParser;
 }
 
 /** Builds stored events and items for `tenant`; rejects occurrence times outside the tenant's window. */
@@ -78,7 +82,7 @@ export function prepareEvents(tenant: string, inputs: readonly EventInput[], ctx
   // Callers normally checked this in parseIngestBody already; internal callers (audit events) rely on it here.
   const details = inputs.flatMap((input, i) => windowProblems(input, formatPath(inputs.length > 1 ? ['events', i, 'occurredAt'] : ['occurredAt']), { ...ctx, now }));
   if (details.length) throw new ValidationError('The batch was rejected; nothing was stored.', details);
-  const events = inputs.map((input) => toAuditEvent(input, receivedAt));
+  const events = inputs.map((input) => toAuditEvent(input, receivedAt, ctx.parseClient));
   const kept = ctx.force ? events : events.filter((e) => ctx.recording[e.category] !== false);
   const items = kept.map((e) => toItem(tenant, e, ctx.shardCount, ctx.retentionDays));
   return { events, items, skipped: events.length - kept.length };

@@ -1,16 +1,14 @@
 /**
  * Recording events for a tenant: the ingest rules (core/ingest.ts) with the
- * tenant's settings, then an idempotent write. Used by the ingest route and by
- * the routes that audit themselves (tokens, settings).
+ * tenant's settings, then an idempotent write. Used by the ingest route; the
+ * routes that audit themselves use `auditItem` (audit-item.ts).
  */
 import { putEvents } from '../adapters/event-store.js';
-import { recordShardCount } from '../adapters/settings-store.js';
+import { parseClient } from '../core/client-info.js';
 import { parseIngestBody, prepareEvents } from '../core/ingest.js';
-import { type EventItem, eventPk } from '../core/keys.js';
-import type { EventInput } from '../core/schemas.js';
-import { config } from '../shared/config.js';
+import { eventPk } from '../core/keys.js';
 import { MetricUnit, metrics } from '../shared/observability.js';
-import { type EffectiveSettings, effectiveSettings } from '../settings/effective-settings.js';
+import { ingestContext } from './audit-item.js';
 
 /** Response of POST /v1/events. */
 export interface RecordResult {
@@ -21,13 +19,6 @@ export interface RecordResult {
   ids: string[];
 }
 
-/** The tenant's ingest context; raises the shard high-water mark before anything is written under a new count. */
-async function ingestContext(tenant: string, loaded?: EffectiveSettings) {
-  const settings = loaded ?? (await effectiveSettings(tenant));
-  if (settings.storedShards < config.shardCount) await recordShardCount(tenant, config.shardCount);
-  return { ...settings, shardCount: config.shardCount };
-}
-
 /**
  * Validates a POST /v1/events body against the schema and the tenant's window
  * (one 400 listing every problem), then records it. Re-sending is idempotent,
@@ -36,7 +27,7 @@ async function ingestContext(tenant: string, loaded?: EffectiveSettings) {
 export async function recordEvents(tenant: string, body: unknown): Promise<RecordResult> {
   const ctx = await ingestContext(tenant);
   const inputs = parseIngestBody(body, ctx);
-  const { events, items, skipped } = prepareEvents(tenant, inputs, ctx);
+  const { events, items, skipped } = prepareEvents(tenant, inputs, { ...ctx, parseClient });
   // Server ULIDs (128 bits, 80 random) are new by construction; only ids a client chose can be re-sends.
   const clientIds = new Set(inputs.flatMap((input) => (input.id ? [eventPk(tenant, input.id)] : [])));
   const { written, duplicates } = await putEvents(items, (item) => clientIds.has(item.pk));
@@ -44,12 +35,4 @@ export async function recordEvents(tenant: string, body: unknown): Promise<Recor
   if (duplicates) metrics.addMetric('EventsDuplicate', MetricUnit.Count, duplicates);
   if (skipped) metrics.addMetric('EventsSkipped', MetricUnit.Count, skipped);
   return { accepted: items.length, skipped, duplicates, ids: events.map((e) => e.id) };
-}
-
-/**
- * The stored item of one audit event about the API itself (tokens, settings), recorded whatever
- * the switches say. Pass `settings` when the caller has already loaded them.
- */
-export async function auditItem(tenant: string, input: EventInput, settings?: EffectiveSettings): Promise<EventItem> {
-  return prepareEvents(tenant, [input], { ...(await ingestContext(tenant, settings)), force: true }).items[0]!;
 }

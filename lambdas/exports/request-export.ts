@@ -8,7 +8,7 @@ import { putAuditEvent } from '../adapters/transactions.js';
 import { startExportWorkflow } from '../adapters/workflow.js';
 import { ServiceUnavailableError } from '../core/errors.js';
 import { type CreateExportInput, type ExportRecord, type ExportView, exportKey, exportView, freezeWindow } from '../core/exports.js';
-import { auditItem } from '../events/record-events.js';
+import { auditItem } from '../events/audit-item.js';
 import type { Principal } from '../shared/http.js';
 import { logger } from '../shared/observability.js';
 import { effectiveSettings } from '../settings/effective-settings.js';

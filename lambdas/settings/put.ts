@@ -7,7 +7,7 @@ import { saveSettings } from '../adapters/settings-store.js';
 import { putAuditEvent } from '../adapters/transactions.js';
 import { ValidationError } from '../core/errors.js';
 import { parseInput, putSettingsSchema } from '../core/schemas.js';
-import { auditItem } from '../events/record-events.js';
+import { auditItem } from '../events/audit-item.js';
 import { config } from '../shared/config.js';
 import { countOutcome, json, route } from '../shared/http.js';
 import { effectiveSettings } from './effective-settings.js';

@@ -6,7 +6,7 @@
 import { createToken, newTokenId } from '../adapters/token-store.js';
 import { putAuditEvent } from '../adapters/transactions.js';
 import type { CreateTokenInput } from '../core/schemas.js';
-import { auditItem } from '../events/record-events.js';
+import { auditItem } from '../events/audit-item.js';
 import { tokenAuditInput } from './audit.js';
 
 /** Issues a token of `tenant`, audited as created `by` a token or a system actor (e.g. `admin-cli`). */

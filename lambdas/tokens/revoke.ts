@@ -6,7 +6,7 @@
 import { getToken, revokeToken } from '../adapters/token-store.js';
 import { putAuditEvent } from '../adapters/transactions.js';
 import { NotFoundError } from '../core/errors.js';
-import { auditItem } from '../events/record-events.js';
+import { auditItem } from '../events/audit-item.js';
 import { countOutcome, json, route } from '../shared/http.js';
 import { tokenAuditInput } from './audit.js';
 

@@ -10,6 +10,7 @@
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.StorageConsiderations).
  */
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { parseClient } from '../../lambdas/core/client-info.js';
 import { toAuditEvent } from '../../lambdas/core/event.js';
 import { type EventItem, INDEX_KEY, type IndexName, toItem } from '../../lambdas/core/keys.js';
 import type { EventInput } from '../../lambdas/core/schemas.js';
@@ -103,7 +104,7 @@ export function costPerMillion(f: Pick<EventFootprint, 'wru' | 'storedBytes' | '
 /** The stored item for an input, exactly as ingest builds it. */
 function itemFor(input: EventInput, shardCount: number, retentionDays: number): EventItem {
   const at = input.occurredAt ?? new Date().toISOString();
-  return toItem('acme-prod', toAuditEvent(input, at), shardCount, retentionDays);
+  return toItem('acme-prod', toAuditEvent(input, at, parseClient), shardCount, retentionDays);
 }
 
 const describeItem = (item: EventItem) =>

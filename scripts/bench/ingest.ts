@@ -4,6 +4,7 @@
  * what it wrote), both with 8 concurrent clients.
  */
 import { cpus } from 'node:os';
+import { parseClient } from '../../lambdas/core/client-info.js';
 import { toAuditEvent } from '../../lambdas/core/event.js';
 import { type EventItem, toItem } from '../../lambdas/core/keys.js';
 import type { EventInput } from '../../lambdas/core/schemas.js';
@@ -76,7 +77,7 @@ async function apiPhase(s: IngestSetup, inputs: EventInput[], latencies: number[
 /** Raw items for `tenant` built from inputs exactly as ingest would (core toAuditEvent + toItem). */
 function rawItems(s: IngestSetup, tenant: string, inputs: EventInput[]): EventItem[] {
   const receivedAt = new Date().toISOString();
-  return inputs.map((input) => toItem(tenant, toAuditEvent(input, receivedAt), s.shardCount, s.retentionDays));
+  return inputs.map((input) => toItem(tenant, toAuditEvent(input, receivedAt, parseClient), s.shardCount, s.retentionDays));
 }
 
 export interface IngestResult {

@@ -5,6 +5,7 @@
  * latency of an actor-filtered page over HTTP beside one raw Query page.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { parseClient } from '../../lambdas/core/client-info.js';
 import { toAuditEvent } from '../../lambdas/core/event.js';
 import { actorPk, type EventItem, INDEX, INDEX_KEY, toItem } from '../../lambdas/core/keys.js';
 import type { EventFilter } from '../../lambdas/core/schemas.js';
@@ -58,7 +59,7 @@ export async function loadTenant(s: IngestSetup, tenant: string, count: number):
       // Spread over 30 days, ending an hour ago; received a second after it occurred.
       const at = now - 3_600_000 - Math.floor(((made * 7919) % count) / count * 30 * DAY);
       const input = next(new Date(at).toISOString());
-      const event = toAuditEvent(input, new Date(at + 1000).toISOString());
+      const event = toAuditEvent(input, new Date(at + 1000).toISOString(), parseClient);
       const item = toItem(tenant, event, s.shardCount, s.retentionDays);
       bump(actors, event.actor.id);
       bump(resources, event.resource?.id);

@@ -4,7 +4,8 @@
  */
 import { decodeTime } from 'ulidx';
 import { describe, expect, it } from 'vitest';
-import { changedFields, describe as describeEvent, parseClient, toAuditEvent } from '../../lambdas/core/event.js';
+import { parseClient } from '../../lambdas/core/client-info.js';
+import { changedFields, describe as describeEvent, toAuditEvent } from '../../lambdas/core/event.js';
 import type { EventInput } from '../../lambdas/core/schemas.js';
 
 const UA = {
@@ -118,18 +119,18 @@ describe('describe (message derivation)', () => {
 describe('toAuditEvent', () => {
   it('defaults the category to the part of the action before the first dot', () => {
     // Act / Assess
-    expect(toAuditEvent(input({ action: 'billing.invoice.paid' }), RECEIVED).category).toBe('billing');
-    expect(toAuditEvent(input({ action: 'heartbeat' }), RECEIVED).category).toBe('heartbeat');
+    expect(toAuditEvent(input({ action: 'billing.invoice.paid' }), RECEIVED, parseClient).category).toBe('billing');
+    expect(toAuditEvent(input({ action: 'heartbeat' }), RECEIVED, parseClient).category).toBe('heartbeat');
   });
 
   it('keeps an explicit category', () => {
     // Act / Assess
-    expect(toAuditEvent(input({ action: 'auth.signed_in', category: 'security' }), RECEIVED).category).toBe('security');
+    expect(toAuditEvent(input({ action: 'auth.signed_in', category: 'security' }), RECEIVED, parseClient).category).toBe('security');
   });
 
   it('assigns a server ULID, timed at reception, when the client sends no id', () => {
     // Act
-    const ids = Array.from({ length: 50 }, () => toAuditEvent(input(), RECEIVED).id);
+    const ids = Array.from({ length: 50 }, () => toAuditEvent(input(), RECEIVED, parseClient).id);
 
     // Assess
     expect(ids.every((id) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(id))).toBe(true);
@@ -139,13 +140,13 @@ describe('toAuditEvent', () => {
 
   it('keeps a client-supplied id', () => {
     // Act / Assess
-    expect(toAuditEvent(input({ id: 'ev:2026.11.22-001' }), RECEIVED).id).toBe('ev:2026.11.22-001');
+    expect(toAuditEvent(input({ id: 'ev:2026.11.22-001' }), RECEIVED, parseClient).id).toBe('ev:2026.11.22-001');
   });
 
   it('occurredAt defaults to receivedAt; a given one is kept', () => {
     // Act
-    const implicit = toAuditEvent(input(), RECEIVED);
-    const explicit = toAuditEvent(input({ occurredAt: '2026-11-22T09:00:00.000Z' }), RECEIVED);
+    const implicit = toAuditEvent(input(), RECEIVED, parseClient);
+    const explicit = toAuditEvent(input({ occurredAt: '2026-11-22T09:00:00.000Z' }), RECEIVED, parseClient);
 
     // Assess
     expect(implicit).toMatchObject({ occurredAt: RECEIVED, receivedAt: RECEIVED });
@@ -158,8 +159,8 @@ describe('toAuditEvent', () => {
       actor: { type: 'user', id: 'u_42', name: 'Ada' },
       userAgent: UA.firefoxUbuntu,
       changes: { before: { name: 'Old', size: 1 }, after: { name: 'New', size: 1 } },
-    }), RECEIVED);
-    const given = toAuditEvent(input({ message: 'Renamed by the nightly job' }), RECEIVED);
+    }), RECEIVED, parseClient);
+    const given = toAuditEvent(input({ message: 'Renamed by the nightly job' }), RECEIVED, parseClient);
 
     // Assess
     expect(event.message).toBe('Ada updated');
@@ -168,9 +169,15 @@ describe('toAuditEvent', () => {
     expect(given.message).toBe('Renamed by the nightly job');
   });
 
+  it('refuses to drop a user agent\'s client silently: an input with a userAgent needs a client parser', () => {
+    // Act / Assess
+    expect(() => toAuditEvent(input({ userAgent: UA.firefoxUbuntu }), RECEIVED)).toThrow(/client parser/);
+    expect(toAuditEvent(input(), RECEIVED).client).toBeUndefined();
+  });
+
   it('leaves absent optional fields out entirely (no undefined values to store or serialise)', () => {
     // Act
-    const event = toAuditEvent(input(), RECEIVED);
+    const event = toAuditEvent(input(), RECEIVED, parseClient);
 
     // Assess
     expect(Object.keys(event).sort()).toEqual(['action', 'actor', 'category', 'id', 'message', 'occurredAt', 'receivedAt', 'result', 'severity']);
@@ -182,7 +189,7 @@ describe('toAuditEvent', () => {
     const event = toAuditEvent(input({
       id: 'ev-1', occurredAt: '2026-11-22T09:00:00.000Z', resource: { type: 'project', id: 'p_7', name: 'Household survey' },
       project: 'p_7', ip: '203.0.113.9', userAgent: UA.chromeWindows, changes: { after: { a: 1 } }, metadata: { k: [1, 2] }, message: 'm',
-    }), RECEIVED);
+    }), RECEIVED, parseClient);
 
     // Assess
     expect(Object.keys(event)).toEqual(['id', 'occurredAt', 'receivedAt', 'action', 'category', 'actor', 'resource', 'project', 'ip', 'userAgent', 'client', 'result', 'severity', 'message', 'changes', 'metadata']);
