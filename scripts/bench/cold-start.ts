@@ -72,6 +72,14 @@ function lambdaEnvironment(name: string, withSourceMaps: boolean, functionDefaul
     SHARD_COUNT: '4',
     CURSOR_SECRET: 'b'.repeat(64),
     TOKEN_CACHE_SECONDS: '25',
+    // The export settings every export route and task reads at init (lib/ExportWorkflow.ts).
+    EXPORTS_BUCKET: 'auditlog-exportworkflowexportsbucket-0123456789ab',
+    EXPORT_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:ExportWorkflowExportStateMachine',
+    EXPORT_LINK_TTL_HOURS: '24',
+    EXPORT_RETENTION_DAYS: '7',
+    SENDER_EMAIL: 'audit@example.com',
+    EXPORT_SIGNER_KEY_ID: 'AKIAFAKESIGNERFAKE00',
+    EXPORT_SIGNER_SECRET: 'fake/signer/fake/signer/fake/signer/fake0',
     AWS_REGION: 'us-east-1',
     AWS_DEFAULT_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
@@ -116,6 +124,8 @@ function initOnce(bundle: string, env: NodeJS.ProcessEnv): { initMs: number; pro
 
 export interface ColdStartRow {
   readonly name: string;
+  /** An API function (route or authorizer), as opposed to an export workflow task. */
+  readonly api: boolean;
   readonly bytes: number;
   readonly initMs: number;
   readonly initFlippedMs: number;
@@ -124,22 +134,27 @@ export interface ColdStartRow {
 /** P4: bundle sizes and module init times of every route handler and the authorizer. */
 export async function benchColdStart(): Promise<ColdStartRow[]> {
   section(`P4 cold start: bundles as AuditFunction builds them (esbuild ${esbuildVersion}), init in fresh Node ${process.version} processes`);
-  const [{ BUNDLING_DEFAULTS, FUNCTION_DEFAULTS }, { ROUTES, AUTHORIZER_ENTRY }] = await Promise.all([
+  const [{ BUNDLING_DEFAULTS, FUNCTION_DEFAULTS }, { ROUTES, AUTHORIZER_ENTRY, EXPORT_TASKS }] = await Promise.all([
     import('../../lib/defaults.js'),
     import('../../lib/routes.js'),
   ]);
   /** Label of the column that flips run-time source maps. */
   const FLIPPED = FUNCTION_DEFAULTS.sourceMapsAtRuntime ? 'no maps' : 'with maps';
-  const entries = [...ROUTES.map((r) => ({ name: r.id, entry: r.entry })), { name: 'Authorizer', entry: AUTHORIZER_ENTRY }];
+  // The API's functions (a user waits on their cold starts) and the export workflow's tasks (background).
+  const entries = [
+    ...ROUTES.map((r) => ({ name: r.id, entry: r.entry, api: true })),
+    { name: 'Authorizer', entry: AUTHORIZER_ENTRY, api: true },
+    ...Object.entries(EXPORT_TASKS).map(([name, entry]) => ({ name, entry, api: false })),
+  ];
   const out = mkdtempSync(join(tmpdir(), 'audit-log-bench-bundles-'));
   try {
     const sample = esbuildOptionsFor(BUNDLING_DEFAULTS, FUNCTION_DEFAULTS.runtime.name, '<entry>', '<outdir>/index.mjs');
     note(`esbuild options (from lib/defaults.ts BUNDLING_DEFAULTS): ${JSON.stringify({ ...sample, absWorkingDir: undefined, entryPoints: undefined, outfile: undefined })}`);
-    const built = await Promise.all(entries.map(async ({ name, entry }) => {
+    const built = await Promise.all(entries.map(async ({ name, entry, api }) => {
       const outfile = join(out, name, 'index.mjs');
       // metafile only reports what went in; it does not change the output.
       const result = await build({ ...esbuildOptionsFor(BUNDLING_DEFAULTS, FUNCTION_DEFAULTS.runtime.name, entry, outfile), metafile: true });
-      return { name, entry, outfile, bytes: statSync(outfile).size, contents: packagesIn(result.metafile!, outfile) };
+      return { name, entry, api, outfile, bytes: statSync(outfile).size, contents: packagesIn(result.metafile!, outfile) };
     }));
 
     // References, same options: what Node and the SDK cost before any project code runs.
@@ -151,7 +166,7 @@ export async function benchColdStart(): Promise<ColdStartRow[]> {
       const outfile = join(out, name!.replace(/\W+/g, '-'), 'index.mjs');
       const { entryPoints: _ignored, ...opts } = esbuildOptionsFor(BUNDLING_DEFAULTS, FUNCTION_DEFAULTS.runtime.name, '<stdin>', outfile);
       await build({ ...opts, stdin: { contents: contents!, resolveDir: ROOT, loader: 'ts', sourcefile: 'reference.ts' } });
-      return { name: name!, entry: '(inline)', outfile, bytes: statSync(outfile).size };
+      return { name: name!, entry: '(inline)', api: false, outfile, bytes: statSync(outfile).size };
     }));
 
     // Round-robin: run i of every bundle before run i+1 of any, so a burst of noise on this shared
@@ -182,7 +197,7 @@ export async function benchColdStart(): Promise<ColdStartRow[]> {
         processMs: median(runs.map((r) => r.processMs)),
       };
       const ref = b.name.startsWith('(ref)');
-      if (!ref) rows.push({ name: b.name, bytes: b.bytes, initMs: m.initMs, initFlippedMs: m.initFlippedMs });
+      if (!ref) rows.push({ name: b.name, api: b.api, bytes: b.bytes, initMs: m.initMs, initFlippedMs: m.initFlippedMs });
       printed.push([
         b.name, b.entry, `${num(b.bytes)} B`, `${(b.bytes / 1024).toFixed(1)} KiB`, ref ? '' : b.bytes <= MAX_BYTES ? 'PASS' : 'MISS',
         ms(m.initMs), ms(m.minMs), ms(m.initFlippedMs), ms(m.processMs), ref ? '' : m.initMs <= MAX_INIT_MS ? 'PASS' : 'MISS',
@@ -193,15 +208,19 @@ export async function benchColdStart(): Promise<ColdStartRow[]> {
     note(`"init" runs as AuditFunction configures Lambda (run-time source maps ${FUNCTION_DEFAULTS.sourceMapsAtRuntime ? 'on' : 'off'}); "${FLIPPED}" flips that (interleaved); "process" = spawn to exit, Node boot included`);
     note(`node ${process.version} here (Lambda: Node 22, arm64, 1,024 MB); ${backgroundNote(used, since(t0))} while measuring`);
     console.log(table(['function', 'entry', 'index.mjs', 'KiB', '<= 300 KiB', 'init', 'min', FLIPPED, 'process', '<= 60 ms'], printed).replace(/^/gm, '  '));
-    const biggest = rows.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-    const slowest = rows.reduce((a, b) => (b.initMs > a.initMs ? b : a));
-    const sizeOk = rows.every((r) => r.bytes <= MAX_BYTES);
-    const initOk = rows.every((r) => r.initMs <= MAX_INIT_MS);
-    line('largest bundle', `${(biggest.bytes / 1024).toFixed(1)} KiB`, `${biggest.name}; target <= 300 KiB (307,200 B) each  ${verdict('P4 bundle size, largest of 11', `${(biggest.bytes / 1024).toFixed(1)} KiB = ${num(biggest.bytes)} B (${biggest.name})`, '<= 300 KiB each', sizeOk)}`);
     const top = (rows: { pkg: string; bytes: number }[]) => rows.slice(0, 6).map((r) => `${r.pkg} ${(r.bytes / 1024).toFixed(0)} KiB`).join(', ');
-    for (const name of new Set([biggest.name, slowest.name])) note(`  ${name} bundle by package (bytes in output): ${top(built.find((b) => b.name === name)!.contents)}`);
-    if (sizeOk && biggest.bytes > 300_000) note(`  note: ${biggest.name} is over 300,000 B; it passes only with KB read as KiB (1,024 B)`);
-    line('slowest module init (median)', ms(slowest.initMs), `${slowest.name}; target <= 60 ms each  ${verdict(`P4 module init, slowest of 11 (median of ${RUNS})`, `${ms(slowest.initMs)} (${slowest.name}; ${ms(slowest.initFlippedMs)} ${FLIPPED})`, '<= 60 ms each', initOk)}`);
+    for (const [group, members] of [['API functions', rows.filter((r) => r.api)], ['export workflow tasks', rows.filter((r) => !r.api)]] as const) {
+      if (!members.length) continue;
+      const biggest = members.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+      const slowest = members.reduce((a, b) => (b.initMs > a.initMs ? b : a));
+      const sizeOk = members.every((r) => r.bytes <= MAX_BYTES);
+      const initOk = members.every((r) => r.initMs <= MAX_INIT_MS);
+      const n = members.length;
+      line(`largest bundle, ${group}`, `${(biggest.bytes / 1024).toFixed(1)} KiB`, `${biggest.name}; target <= 300 KiB (307,200 B) each  ${verdict(`P4 bundle size, largest of ${n} ${group}`, `${(biggest.bytes / 1024).toFixed(1)} KiB = ${num(biggest.bytes)} B (${biggest.name})`, '<= 300 KiB each', sizeOk)}`);
+      for (const name of new Set([biggest.name, slowest.name])) note(`  ${name} bundle by package (bytes in output): ${top(built.find((b) => b.name === name)!.contents)}`);
+      if (sizeOk && biggest.bytes > 300_000) note(`  note: ${biggest.name} is over 300,000 B; it passes only with KB read as KiB (1,024 B)`);
+      line(`slowest module init (median), ${group}`, ms(slowest.initMs), `${slowest.name}; target <= 60 ms each  ${verdict(`P4 module init, slowest of ${n} ${group} (median of ${RUNS})`, `${ms(slowest.initMs)} (${slowest.name}; ${ms(slowest.initFlippedMs)} ${FLIPPED})`, '<= 60 ms each', initOk)}`);
+    }
     return rows;
   } finally {
     rmSync(out, { recursive: true, force: true });
