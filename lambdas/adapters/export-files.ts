@@ -89,10 +89,15 @@ export async function putCarry(key: string, body: Buffer): Promise<void> {
   await call('keep rows for the next chunk', () => s3.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentLength: body.length, ContentType: CSV })));
 }
 
-/** Reads a carry-over back. */
-export async function getCarry(key: string): Promise<Buffer> {
-  const r = await call('read the rows kept by the last chunk', () => s3.send(new GetObjectCommand({ Bucket, Key: key })), ['NoSuchKey']);
-  return Buffer.from(await r.Body!.transformToByteArray());
+/** Reads a carry-over back; undefined when it is gone (a duplicate attempt of its chunk consumed it). */
+export async function getCarry(key: string): Promise<Buffer | undefined> {
+  try {
+    const r = await s3.send(new GetObjectCommand({ Bucket, Key: key }));
+    return Buffer.from(await r.Body!.transformToByteArray());
+  } catch (err) {
+    if ((err as Error).name === 'NoSuchKey') return undefined;
+    throw new ExportDependencyError(`S3 could not read the rows kept by the last chunk (${(err as Error).name}).`, { cause: err });
+  }
 }
 
 /** Deletes an object (deleting an absent one succeeds in S3). */

@@ -47,6 +47,11 @@ export const handler = task(async (input, context: Context): Promise<{ done: boo
   };
   if (r.carry) {
     const carried = await getCarry(r.carry.key);
+    if (!carried) {
+      // A duplicate attempt committed this chunk and consumed the carry-over: go on from its progress.
+      if ((await loadExport(input)).seq !== r.seq) return { done: false, rowCount: r.rowCount };
+      throw new PermanentExportError('The rows kept by the last chunk are missing; the export cannot go on.');
+    }
     chunks.push(carried);
     bytes += carried.length;
   } else if (r.part === 1 && r.after === undefined) {

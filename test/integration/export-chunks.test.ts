@@ -355,11 +355,8 @@ describe('an export driven task by task', () => {
     expect((await rejection(runChunk(x.input))).name).toBe('PermanentExportError');
     expect(await leftovers(x.key)).toEqual({ file: false, carries: [], uploads: [] });
   });
-  // BUG: lambdas/exports/write-chunk.ts: an attempt that loaded the record before a duplicate attempt committed
-  // the same chunk reads a carry-over the winner has already deleted (`if (r.carry) await deleteFile(r.carry.key)`);
-  // getCarry's NoSuchKey is a PermanentExportError, so the state machine skips its retries and fails the export,
-  // although the chunk was committed fine. Expected: it ends like the losing duplicate ({done:false}, old rowCount).
-  it.skip('a duplicate attempt that reads its carry-over after the other attempt committed does not fail the export', async () => {
+  // An attempt that loaded the record before a duplicate attempt committed the same chunk finds its carry-over gone.
+  it('a duplicate attempt that reads its carry-over after the other attempt committed does not fail the export', async () => {
     // Prepare: a committed first chunk; attempt B loads the record, then waits before reading carry/1
     const x = await newExport();
     const expected = await expectedIds(x.createdAt);
