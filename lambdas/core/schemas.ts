@@ -140,17 +140,20 @@ const withWindowChecks = <S extends v.GenericSchema<unknown, Window>>(schema: S)
 export const eventFilterSchema = withWindowChecks(strict(filterEntries));
 export type EventFilter = v.InferOutput<typeof eventFilterSchema>;
 
+/** A page-size query parameter: an integer in 1..`max` (query strings are text), `fallback` when absent. */
+const pageLimit = (max: number, fallback: number) => v.optional(
+  v.config(v.pipe(
+    v.union([v.string(), v.number()], 'must be an integer'),
+    v.transform(Number),
+    v.integer('must be an integer'),
+    v.minValue(1, 'must be at least 1'),
+    v.maxValue(max, `must be at most ${max}`),
+  ), { abortPipeEarly: true }),
+  fallback,
+);
+
 const pageEntries = {
-  limit: v.optional(
-    v.config(v.pipe(
-      v.union([v.string(), v.number()], 'must be an integer'),
-      v.transform(Number),
-      v.integer('must be an integer'),
-      v.minValue(1, 'must be at least 1'),
-      v.maxValue(LIMITS.maxPageSize, `must be at most ${LIMITS.maxPageSize}`),
-    ), { abortPipeEarly: true }),
-    LIMITS.defaultPageSize,
-  ),
+  limit: pageLimit(LIMITS.maxPageSize, LIMITS.defaultPageSize),
   cursor: v.optional(v.pipe(str(), v.minLength(1, 'must not be empty'), v.maxLength(8192, 'is too long'))),
 };
 
@@ -165,19 +168,7 @@ export const accessLogsQuerySchema = withWindowChecks(
 export type AccessLogsQuery = v.InferOutput<typeof accessLogsQuerySchema>;
 
 /** GET /v1/exports query string. */
-export const listExportsQuerySchema = strict({
-  limit: v.optional(
-    v.config(v.pipe(
-      v.union([v.string(), v.number()], 'must be an integer'),
-      v.transform(Number),
-      v.integer('must be an integer'),
-      v.minValue(1, 'must be at least 1'),
-      v.maxValue(100, 'must be at most 100'),
-    ), { abortPipeEarly: true }),
-    20,
-  ),
-  cursor: pageEntries.cursor,
-});
+export const listExportsQuerySchema = strict({ limit: pageLimit(100, 20), cursor: pageEntries.cursor });
 
 /** POST /v1/tokens body. */
 export const createTokenSchema = strict({
