@@ -40,8 +40,8 @@ export const handler = task(async (input, context: Context): Promise<{ done: boo
   // The part being built: a carry-over first, the header at the very start of the file.
   const chunks: Buffer[] = [];
   let bytes = 0;
-  const append = (text: string) => {
-    const buf = Buffer.from(text, 'utf8');
+  const append = (data: string | Buffer) => {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     chunks.push(buf);
     bytes += buf.length;
   };
@@ -52,8 +52,7 @@ export const handler = task(async (input, context: Context): Promise<{ done: boo
       if ((await loadExport(input)).seq !== r.seq) return { done: false, rowCount: r.rowCount };
       throw new PermanentExportError('The rows kept by the last chunk are missing; the export cannot go on.');
     }
-    chunks.push(carried);
-    bytes += carried.length;
+    append(carried);
   } else if (r.part === 1 && r.after === undefined) {
     append(csvHeader());
   }
