@@ -82,5 +82,13 @@ async function queryRange(q: Omit<PartitionQuery, 'limit'> & { limit?: number },
 /** One round of one partition for the page reader (core/paging.ts). */
 export const queryPartition: QueryFn<EventItem> = (q) => queryRange(q, false);
 
-/** One ascending page (up to DynamoDB's 1 MB) of one partition, for exports (core/export-scan.ts). */
-export const queryAscending: AscendingQueryFn<EventItem> = (q) => queryRange(q, true);
+/**
+ * Items per export page. DynamoDB caps a page at 1 MB anyway (~1,500 typical items); an
+ * explicit Limit costs nothing there, and DynamoDB Local answers a Query without one by
+ * reading the whole rest of the key range for every page (measured on 1M events: 722
+ * items/s without a Limit, 25,297 with one).
+ */
+const EXPORT_PAGE_ITEMS = 1_000;
+
+/** One ascending page of one partition, for exports (core/export-scan.ts). */
+export const queryAscending: AscendingQueryFn<EventItem> = (q) => queryRange({ ...q, limit: EXPORT_PAGE_ITEMS }, true);
