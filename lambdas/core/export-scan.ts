@@ -13,7 +13,7 @@
 import type { PartitionQuery, PartitionResult } from './paging.js';
 import type { QueryPlan } from './query-plan.js';
 
-/** One ascending page of one partition over [lo, hi] (no `Limit`: DynamoDB's 1 MB pages). */
+/** One ascending page of one partition over [lo, hi] (the adapter picks the page size). */
 export type AscendingQueryFn<T> = (query: Omit<PartitionQuery, 'limit'>) => Promise<PartitionResult<T>>;
 
 /** A batch of items in ascending sort-key order. */
