@@ -15,6 +15,14 @@ export const EXPORT_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as c
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];
 export const EXPORT_FORMATS = ['csv'] as const;
 
+/**
+ * Items per Query page of an export. DynamoDB caps a page at 1 MB anyway (~1,500 typical
+ * items), so an explicit Limit costs nothing there; DynamoDB Local answers a Query without
+ * one by reading the whole rest of the key range for every page (measured over 1M events:
+ * 722 items/s without a Limit, 25,297 with one).
+ */
+export const EXPORT_PAGE_ITEMS = 1_000;
+
 /** S3 refuses multipart parts under 5 MiB, except the last one. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
 /** S3's ceiling on parts per upload. */
