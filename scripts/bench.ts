@@ -1,15 +1,19 @@
 /**
- * `npm run bench`: the figures of issue 2, measured on this machine and printed
- * with their units, what they are compared against, and PASS/MISS per target.
+ * `npm run bench`: the figures of issues 2 and 3, measured on this machine and
+ * printed with their units, what they are compared against, and PASS/MISS per target.
  *
  * 1. P1 ingest: HTTP API vs raw BatchWriteItem on the same DynamoDB Local.
  * 2. Searchable rate vs Retraced: reads right after every POST.
  * 3. P2 query: read amplification over 100k events, page latencies.
  * 4. Cost: write units, bytes stored, $ per million events kept 90 days.
- * 5. P4 cold start: bundle sizes and module init in fresh processes.
+ * 5. P3 export: a 1M-row export against the raw Query read rate, the CSV writer's
+ *    peak memory, a 20,000-row export vs Retraced (on a stack in a child process).
+ * 6. P4 cold start: bundle sizes and module init in fresh processes.
  *
- * Modules per figure live in scripts/bench/. Takes a few minutes on 2 cores.
- * Options: `-- --query-events N` (default 100000), `-- --ingest-events N` (default 20000).
+ * Modules per figure live in scripts/bench/. The issue-2 figures take a few minutes
+ * on 2 cores; the export figures some more (loading 1M events dominates).
+ * Options: `-- --query-events N` (default 100000), `-- --ingest-events N` (default 20000),
+ * `-- --export-rows N` (default 1000000), `-- --only export|issue2` (default: both).
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { spawnSync } from 'node:child_process';
@@ -17,6 +21,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { startLocal } from '../local/runner.js';
 import { benchColdStart } from './bench/cold-start.js';
+import { benchExport, RETRACED_EXPORT } from './bench/export.js';
 import { documentClient } from './bench/clients.js';
 import { benchCost, capacityProbe } from './bench/cost.js';
 import { dynamoDbLocalPid } from './bench/cpu.js';
@@ -29,6 +34,15 @@ function option(name: string, fallback: number): number {
   const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
   if (!Number.isInteger(value) || value < 100) throw new Error(`--${name} must be an integer >= 100`);
   return value;
+}
+
+/** Which figures to run: `--only export` or `--only issue2`; both by default. */
+function only(): { issue2: boolean; export: boolean } {
+  const i = process.argv.indexOf('--only');
+  if (i < 0) return { issue2: true, export: true };
+  const value = process.argv[i + 1];
+  if (value !== 'export' && value !== 'issue2') throw new Error('--only must be export or issue2');
+  return { issue2: value === 'issue2', export: value === 'export' };
 }
 
 /** DynamoDB Local's version, as its jar reports it (`-version`). */
@@ -46,15 +60,9 @@ function dynamoDbLocalVersion(): string {
 // The SDK warns once that its 2027 releases need Node 22; Lambda runs Node 22, and the notice would only clutter the figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-async function main(): Promise<void> {
-  const queryEvents = option('query-events', 100_000);
-  const ingestEvents = option('ingest-events', 20_000);
-  const started = performance.now();
-  const cpu = cpus();
-  section('npm run bench: serverless multi-tenant audit log, issue 2 figures');
-  note(`date ${new Date().toISOString()}; ${cpu.length} cores (${cpu[0]?.model.trim()}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM; Node ${process.version}; DynamoDB Local ${dynamoDbLocalVersion()}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  note('everything runs on this machine: DynamoDB Local (Java, in memory), the local HTTP API invoking the real handler modules in this process, and the clients');
-
+/** The issue-2 figures, on a local stack in this process: ingest, searchable rate, query, cost. */
+async function issue2Figures(queryEvents: number, ingestEvents: number) {
+  note('issue-2 figures: the local HTTP API invokes the real handler modules in this process');
   const t0 = performance.now();
   const stack = await startLocal({ quiet: true, writeEndpoints: false });
   const { endpoints } = stack;
@@ -72,18 +80,15 @@ async function main(): Promise<void> {
   if (!setup.shardCount || !setup.retentionDays) throw new Error('SHARD_COUNT / RETENTION_DAYS missing from the handler environment');
   note(`handler environment: SHARD_COUNT=${setup.shardCount}, RETENTION_DAYS=${setup.retentionDays}`);
 
-  let ingest: Awaited<ReturnType<typeof benchIngest>>;
-  let searchable: Awaited<ReturnType<typeof benchSearchable>>;
-  let query: Awaited<ReturnType<typeof benchQuery>>;
   try {
-    ingest = await benchIngest(setup, ingestEvents);
-    searchable = await benchSearchable(setup, ingestEvents);
+    const ingest = await benchIngest(setup, ingestEvents);
+    const searchable = await benchSearchable(setup, ingestEvents);
 
     section(`P2 query: ${num(queryEvents)} events of one tenant, indexed filters through the real page reader`);
     const loaded = await loadTenant(setup, 'bench-query', queryEvents);
     const { createToken } = await import('../lambdas/adapters/token-store.js');
     const reader = await createToken({ tenant: loaded.tenant, name: 'bench reader', scopes: ['events:read'] });
-    query = await benchQuery(setup, loaded, reader.token);
+    const query = await benchQuery(setup, loaded, reader.token);
     const client = documentClient(setup.dynamodb, setup.region);
     await benchCost({
       shardCount: setup.shardCount,
@@ -92,18 +97,48 @@ async function main(): Promise<void> {
       probe: capacityProbe(client, setup.eventsTable, { wcu: loaded.consumedWcu, items: loaded.count }),
     });
     client.destroy();
+    return { ingest, searchable, query };
   } finally {
     await stack.stop();
   }
-  // Cold starts last, with DynamoDB Local stopped, so the fresh processes have the CPU to themselves.
-  await benchColdStart();
+}
 
-  section('Against Retraced (peer figures from the issue, same machine kind, 20,000 events from 8 clients)');
-  console.log(table(['figure', 'Retraced', 'this audit log', 'ratio'], [
-    ['bulk ingest accepted', `~${num(RETRACED.acceptedPerSec)} events/s`, `${num(ingest.apiPerSec)} events/s`, `${(ingest.apiPerSec / RETRACED.acceptedPerSec).toFixed(1)} x`],
-    ['events searchable', `~${num(RETRACED.searchablePerSec)} events/s (queue-fed indexer)`, `${num(searchable.perSec)} events/s (at POST return, reads included)`, `${(searchable.perSec / RETRACED.searchablePerSec).toFixed(1)} x`],
-    ['actor-filtered page of 20, p50', `${RETRACED.actorPage20P50Ms} ms`, ms(query.httpPage20P50), `${(query.httpPage20P50 / RETRACED.actorPage20P50Ms).toFixed(2)} x`],
-  ]).replace(/^/gm, '  '));
+async function main(): Promise<void> {
+  const queryEvents = option('query-events', 100_000);
+  const ingestEvents = option('ingest-events', 20_000);
+  const exportRows = option('export-rows', 1_000_000);
+  const run = only();
+  const started = performance.now();
+  const cpu = cpus();
+  section(`npm run bench: serverless multi-tenant audit log, ${run.issue2 && run.export ? 'issue 2 and 3' : run.issue2 ? 'issue 2' : 'issue 3 (export)'} figures`);
+  note(`date ${new Date().toISOString()}; ${cpu.length} cores (${cpu[0]?.model.trim()}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM; Node ${process.version}; DynamoDB Local ${dynamoDbLocalVersion()}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  note('everything runs on this machine: DynamoDB Local (Java, in memory), the local stack running the real handler modules, and the clients');
+
+  const issue2 = run.issue2 ? await issue2Figures(queryEvents, ingestEvents) : undefined;
+  // On a stack of its own (a child process with its own DynamoDB Local), after the issue-2 stack stopped.
+  const exported = run.export ? await benchExport({ rows: exportRows }) : undefined;
+  // Cold starts last, with DynamoDB Local stopped, so the fresh processes have the CPU to themselves.
+  if (run.issue2) await benchColdStart();
+
+  section('Against Retraced (peer figures from the issue, same machine kind)');
+  const rows: string[][] = [];
+  if (issue2) {
+    const { ingest, searchable, query } = issue2;
+    rows.push(
+      ['bulk ingest accepted (20,000 events, 8 clients)', `~${num(RETRACED.acceptedPerSec)} events/s`, `${num(ingest.apiPerSec)} events/s`, `${(ingest.apiPerSec / RETRACED.acceptedPerSec).toFixed(1)} x`],
+      ['events searchable (20,000 events, 8 clients)', `~${num(RETRACED.searchablePerSec)} events/s (queue-fed indexer)`, `${num(searchable.perSec)} events/s (at POST return, reads included)`, `${(searchable.perSec / RETRACED.searchablePerSec).toFixed(1)} x`],
+      ['actor-filtered page of 20, p50', `${RETRACED.actorPage20P50Ms} ms`, ms(query.httpPage20P50), `${(query.httpPage20P50 / RETRACED.actorPage20P50Ms).toFixed(2)} x`],
+    );
+  }
+  if (exported) {
+    rows.push([
+      `${num(RETRACED_EXPORT.rows)}-row CSV export, request to mail (median of 3)`,
+      `${RETRACED_EXPORT.seconds} s (in memory; capped at ${num(RETRACED_EXPORT.maxRows)} rows)`,
+      `${exported.smallMailSecs.toFixed(2)} s (streamed in parts; no row cap)`,
+      `${(exported.smallMailSecs / RETRACED_EXPORT.seconds).toFixed(2)} x`,
+    ]);
+  }
+  console.log(table(['figure', 'Retraced', 'this audit log', 'ratio'], rows).replace(/^/gm, '  '));
 
   section('Summary');
   console.log(table(['figure', 'measured', 'target', 'result'], allVerdicts().map((v) => [v.figure, v.measured, v.target, mark(v.pass)])).replace(/^/gm, '  '));
