@@ -15,6 +15,7 @@
  * Options: `-- --query-events N` (default 100000), `-- --ingest-events N` (default 20000),
  * `-- --export-rows N` (default 1000000), `-- --only export|issue2` (default: both).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -103,7 +104,34 @@ async function issue2Figures(queryEvents: number, ingestEvents: number) {
   }
 }
 
+/**
+ * Another `npm run bench` on this machine would share the two cores and distort every figure of
+ * both runs: refuse to start (the script's own ancestors, npm and the tsx wrapper, do not count).
+ */
+function refuseConcurrentRun(): void {
+  const ancestors = new Set<number>();
+  for (let pid = process.pid; pid > 1;) {
+    ancestors.add(pid);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  }
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!pid || ancestors.has(pid)) continue;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    } catch {
+      continue;
+    }
+    if (/scripts\/bench\.ts/.test(cmdline) && !ancestors.has(pid)) {
+      throw new Error(`another benchmark is running (pid ${pid}: ${cmdline.trim().slice(0, 120)}); its load would distort both runs`);
+    }
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.platform === 'linux') refuseConcurrentRun();
   const queryEvents = option('query-events', 100_000);
   const ingestEvents = option('ingest-events', 20_000);
   const exportRows = option('export-rows', 1_000_000);
