@@ -6,9 +6,10 @@
  * Run by scripts/bench/export.ts as `node --expose-gc --import tsx
  * scripts/bench/export-stack.ts <tenant>...`: starts the whole local stack
  * (`startLocal`), issues an admin token for every tenant given (audited, as the
- * admin CLI does), collects the start-up garbage (the CDK synth) when `gc` is
- * exposed, and prints one JSON line `{"benchStack": {...}}` with the endpoints,
- * the tokens and the export settings the handlers run with. Then answers
+ * admin CLI does), collects the start-up garbage when `gc` is exposed (the
+ * CDK synth itself runs in a process of its own, see local/template.ts), and
+ * prints one JSON line `{"benchStack": {...}}` with the endpoints, the tokens
+ * and the export settings the handlers run with. Then answers
  * commands on stdin (`gc`, `memory`: see below). Stops on SIGTERM, SIGINT, or
  * when its stdin closes (the benchmark went away).
  */
