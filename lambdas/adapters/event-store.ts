@@ -1,8 +1,8 @@
 /**
- * Events table adapter: idempotent batch writes, single-key reads, and the
+ * Events table adapter: idempotent writes, single-key reads, and the
  * per-partition Query used by the page reader. Key design: core/keys.ts.
  */
-import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type EventItem, eventPk, INDEX_KEY, type IndexName } from '../core/keys.js';
 import type { AscendingQueryFn } from '../core/export-scan.js';
 import { EXPORT_PAGE_ITEMS } from '../core/exports.js';
@@ -12,51 +12,66 @@ import { chunk, ddb, withBackoff } from './dynamodb.js';
 
 const TableName = config.eventsTable;
 
-/** DynamoDB's batch limits. */
+/** DynamoDB's batch limit, and how many conditional puts one request keeps in flight. */
 const WRITE_BATCH = 25;
-const GET_BATCH = 100;
+const PUTS_IN_FLIGHT = 25;
 
-/** Which of `pks` already exist (strongly consistent). */
-async function existing(pks: string[]): Promise<Set<string>> {
-  const found = new Set<string>();
-  if (!pks.length) return found;
-  await Promise.all(
-    chunk(pks, GET_BATCH).map((keys) =>
-      withBackoff(keys, async (pending) => {
-        const r = await ddb.send(new BatchGetCommand({
-          RequestItems: { [TableName]: { Keys: pending.map((pk) => ({ pk })), ProjectionExpression: 'pk', ConsistentRead: true } },
-        }));
-        for (const item of r.Responses?.[TableName] ?? []) found.add(item.pk as string);
-        return (r.UnprocessedKeys?.[TableName]?.Keys ?? []).map((k) => k.pk as string);
-      }, 'the duplicate check'),
-    ),
-  );
-  return found;
+/** Writes `item` unless its event id is stored already; false when it was (a re-send). */
+async function putIfNew(item: EventItem): Promise<boolean> {
+  try {
+    await ddb.send(new PutCommand({ TableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; results in input order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /**
- * Stores new items and skips those whose event id already exists (an event is
- * never overwritten: re-sending is a no-op). Only client-supplied ids can
- * repeat (`mayExist`); fresh server ULIDs skip the existence check. Writes go
- * in parallel batches of 25; unprocessed items are retried with backoff until
- * written or 503.
+ * Stores new items; an event is never overwritten, so re-sending is a no-op.
+ *
+ * - Ids a client chose (`mayExist`) may be re-sends, possibly racing each other: each is a
+ *   conditional PutItem (`attribute_not_exists(pk)`), so of two concurrent first sends exactly
+ *   one is written and the other counts as a duplicate.
+ * - Fresh server ULIDs (80 random bits) cannot exist yet: they go in BatchWriteItems of 25,
+ *   with no read and no condition; unprocessed items are retried with backoff until written or 503.
+ *
+ * Throttling that outlasts the SDK's retries surfaces as an error (503 at the edge) after some
+ * items may have been written: a retry of the same request writes the rest, exactly once for
+ * client ids.
  */
 export async function putEvents(items: EventItem[], mayExist: (item: EventItem) => boolean = () => true): Promise<{ written: EventItem[]; duplicates: number }> {
   const first = new Map<string, EventItem>();
   for (const it of items) if (!first.has(it.pk)) first.set(it.pk, it);
   const unique = [...first.values()];
-  const present = await existing(unique.filter(mayExist).map((it) => it.pk));
-  const fresh = unique.filter((it) => !present.has(it.pk));
-  await Promise.all(
-    chunk(fresh, WRITE_BATCH).map((batch) =>
+  const guarded = unique.filter(mayExist);
+  const fresh = unique.filter((it) => !mayExist(it));
+  const [outcomes] = await Promise.all([
+    mapBounded(guarded, PUTS_IN_FLIGHT, putIfNew),
+    ...chunk(fresh, WRITE_BATCH).map((batch) =>
       withBackoff(batch.map((Item) => ({ PutRequest: { Item } })), async (pending) => {
         const r = await ddb.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending } }));
         return (r.UnprocessedItems?.[TableName] ?? []) as typeof pending;
       }, 'event writes'),
     ),
-  );
-  // Duplicates: ids already stored, and repeats of an id within this batch.
-  return { written: fresh, duplicates: items.length - fresh.length };
+  ]);
+  const written = [...guarded.filter((_, i) => outcomes[i]), ...fresh];
+  // Duplicates: ids already stored (or won by a concurrent send), and repeats of an id within this batch.
+  return { written, duplicates: items.length - written.length };
 }
 
 /** One event by id, or undefined. A single GetItem. */

@@ -9,16 +9,24 @@
  * error shape. Every route runs the `authenticate` middleware
  * (shared/http.ts) first, which turns `context.error` into that 401 before
  * any work is done, and enforces scopes (403).
+ *
+ * When the token lookup keeps failing after the SDK's retries (DynamoDB throttling or
+ * 5xx), it answers `context.error = 'unavailable'`, which the middleware turns into
+ * 503 with `Retry-After` (an authorizer that throws makes API Gateway answer a bare
+ * 500). That answer is not cached here; API Gateway caches it like any other for its
+ * TTL, so that token may see 503 for up to 30 s.
  */
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { verifyToken } from '../adapters/token-store.js';
 import { config } from '../shared/config.js';
+import { isTransientAwsError } from '../shared/aws-errors.js';
 import type { AuthorizerContext } from '../shared/http.js';
 import { logger } from '../shared/observability.js';
 
 type Result = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
 
 const INVALID: Result = { isAuthorized: true, context: { error: 'invalid_token' } };
+const UNAVAILABLE: Result = { isAuthorized: true, context: { error: 'unavailable' } };
 const CACHE_LIMIT = 10_000;
 const cache = new Map<string, { until: number; result: Result }>();
 
@@ -30,7 +38,14 @@ export const handler = async (event: APIGatewayRequestAuthorizerEventV2): Promis
   const hit = cache.get(token);
   if (hit && hit.until > now) return hit.result;
 
-  const info = await verifyToken(token);
+  let info: Awaited<ReturnType<typeof verifyToken>>;
+  try {
+    info = await verifyToken(token);
+  } catch (error) {
+    if (!isTransientAwsError(error)) throw error;
+    logger.warn('token lookup unavailable after retries', { error });
+    return UNAVAILABLE;
+  }
   const result: Result = info ? { isAuthorized: true, context: { tenant: info.tenant, scopes: info.scopes.join(' '), tokenId: info.id } } : INVALID;
   if (!info) logger.info('rejected token', { reason: 'unknown, malformed, expired or revoked' });
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);

@@ -10,6 +10,14 @@ export const LIMITS = {
   maxMetadataBytes: 16_384,
   /** Bytes of each of `changes.before` / `changes.after`. */
   maxChangesBytes: 32_768,
+  /** Levels of objects and arrays in `metadata`, `changes.before` and `changes.after` (the object itself is level 1). */
+  maxNestingDepth: 32,
+  /**
+   * Levels of objects and arrays in a whole request body, checked on the raw text before it is parsed.
+   * Above the deepest valid body (a batch's `changes.before` at 32 levels is 36 deep), so valid input
+   * never meets it and the fields' own limit names the field first.
+   */
+  maxBodyNesting: 40,
   /** How far in the future `occurredAt` may be (clock skew allowance), ms. */
   maxClockSkewMs: 5 * 60_000,
   /** Page size bounds for listings. */

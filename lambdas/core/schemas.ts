@@ -1,35 +1,70 @@
 /**
- * Input schemas, validated at the edge (zod). Types are derived from these
- * schemas (`z.infer`), never written twice. Unknown fields are rejected
- * (strict objects), as the contract requires.
+ * Input schemas, validated at the edge (valibot). Types are derived from these
+ * schemas (`v.InferOutput`), never written twice. Unknown fields are rejected
+ * (strict objects), as the contract requires, including the names valibot
+ * would otherwise skip silently (`__proto__`, `constructor`, `prototype`).
  */
 import * as v from 'valibot';
 import { ValidationError } from './errors.js';
+import { nestedDeeperThan } from './json-depth.js';
 import { LIMITS } from './limits.js';
 
 // valibot is tree-shaken to the validators used here (~10 KB), which keeps every handler bundle well under 300 KB.
 
 const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 
+/**
+ * Category names may not be `__proto__`: as an object key it cannot be stored and read back
+ * (assigning it sets a prototype), so it could never be switched off in `recording`.
+ */
+const RESERVED_CATEGORY = '__proto__';
 /** Lowercase dotted identifier: `project.updated`, `auth.signed_in`. */
-const ACTION = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/;
-const CATEGORY = /^[a-z0-9_-]+$/;
+const ACTION = /^(?!__proto__(\.|$))[a-z0-9_-]+(\.[a-z0-9_-]+)*$/;
+const CATEGORY = /^(?!__proto__$)[a-z0-9_-]+$/;
 /** Client-supplied event ids (contract: 1-128 chars of [A-Za-z0-9._:-]). */
 export const EVENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const str = (message = 'must be a string') => v.string(message);
-const isPlainObject = (x: unknown): boolean => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isPlainObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+/** Keys valibot's object and record schemas skip without a word (prototype-pollution guard). */
+const SKIPPED_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
+
+/** An issue on `key` of the object `input`, as valibot reports one. */
+const keyIssue = (input: Record<string, unknown>, key: string, message: string): v.BaseIssue<unknown> => ({
+  kind: 'schema', type: 'never', input: input[key], expected: 'never', received: typeof input[key], message,
+  path: [{ type: 'object', origin: 'value', input, key, value: input[key] }],
+} as v.BaseIssue<unknown>);
+
 /** A JSON object that rejects unknown keys, reporting every one of them (valibot's strictObject stops at the first). */
-const strict = <E extends v.ObjectEntries>(entries: E, message = 'must be a JSON object') =>
-  v.pipe(v.custom<object>(isPlainObject, message), v.objectWithRest(entries, v.never('is not a known field'), message)) as unknown as v.ObjectSchema<E, undefined>;
-/** A plain JSON object (not an array), any keys; `values` validates each value. */
-const plainObject = <V extends v.GenericSchema = v.UnknownSchema>(message: string, values?: V) =>
-  v.pipe(v.custom<Record<string, unknown>>(isPlainObject, message), v.record(v.string(), (values ?? v.unknown()) as V));
+const strict = <E extends v.ObjectEntries>(entries: E, message = 'must be a JSON object') => {
+  const schema = v.pipe(v.custom<object>(isPlainObject, message), v.objectWithRest(entries, v.never('is not a known field'), message));
+  return {
+    ...schema,
+    '~run'(dataset: v.UnknownDataset, config: v.Config<v.BaseIssue<unknown>>) {
+      const input = dataset.value;
+      const out = schema['~run'](dataset, config) as v.OutputDataset<unknown, v.BaseIssue<unknown>>;
+      if (!isPlainObject(input)) return out;
+      const skipped = SKIPPED_KEYS.filter((key) => Object.hasOwn(input, key) && !Object.hasOwn(entries, key));
+      if (!skipped.length) return out;
+      const issues = [...(out.issues ?? []), ...skipped.map((key) => keyIssue(input, key, 'is not a known field'))];
+      return { typed: false, value: out.value, issues } as v.OutputDataset<unknown, v.BaseIssue<unknown>>;
+    },
+  } as unknown as v.ObjectSchema<E, undefined>;
+};
 const text = (max: number) => v.pipe(str(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(max, `must be at most ${max} characters`));
 const pattern = (max: number, re: RegExp, message: string) => v.pipe(str(), v.maxLength(max, `must be at most ${max} characters`), v.regex(re, message));
 const oneOf = <T extends readonly string[]>(values: T) => v.picklist(values, `must be one of ${values.join(', ')}`);
+/**
+ * A free JSON object (`metadata`, `changes.before/after`), kept exactly as sent (every key, `__proto__`
+ * too), within a nesting depth and a serialized size. The depth is checked first, without recursion:
+ * the size check serializes the object.
+ */
 const boundedObject = (max: number, what: string) =>
-  v.pipe(plainObject('must be a JSON object'), v.check((o) => jsonBytes(o) <= max, `${what} must serialize to at most ${max} bytes`));
+  v.config(v.pipe(
+    v.custom<Record<string, unknown>>(isPlainObject, 'must be a JSON object'),
+    v.check((o) => !nestedDeeperThan(o, LIMITS.maxNestingDepth), `must not nest objects and arrays more than ${LIMITS.maxNestingDepth} levels deep`),
+    v.check((o) => jsonBytes(o) <= max, `${what} must serialize to at most ${max} bytes`),
+  ), { abortPipeEarly: true });
 
 export const ACTOR_TYPES = ['user', 'service', 'system', 'api_token'] as const;
 export const RESULTS = ['success', 'failure', 'invalid_input'] as const;
@@ -37,7 +72,8 @@ export const SEVERITIES = ['info', 'notice', 'warning', 'critical'] as const;
 export const SCOPES = ['events:write', 'events:read', 'exports:write', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/;
+/** Hours 00-23 (`24:00` is refused: write `00:00` of the next day), minutes and seconds 00-59 (no leap second), offsets up to ±23:59. */
+const ISO = /^\d{4}-\d\d-\d\dT([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 /** Rejects dates that `Date.parse` would silently roll over (2026-02-30 → March 2). */
 function isCalendarDate(t: string): boolean {
   const [year, month, day] = t.slice(0, 10).split('-').map(Number) as [number, number, number];
@@ -66,7 +102,7 @@ export const resourceSchema = strict({
 }, 'must be an object');
 
 /** One event as a service sends it. `receivedAt`, `client` and `changes.fields` are derived by the server. */
-export const eventInputSchema = v.pipe(
+export const eventInputSchema = v.config(v.pipe(
   strict({
     id: v.optional(v.pipe(str(), v.regex(EVENT_ID, 'must be 1-128 characters of A-Z a-z 0-9 . _ : -'))),
     occurredAt: v.optional(isoTimestamp),
@@ -89,7 +125,7 @@ export const eventInputSchema = v.pipe(
     metadata: v.optional(boundedObject(LIMITS.maxMetadataBytes, 'metadata')),
   }, 'an event must be a JSON object'),
   v.check((e) => jsonBytes(e) <= LIMITS.maxEventBytes, `an event must serialize to at most ${LIMITS.maxEventBytes} bytes`),
-);
+), { abortPipeEarly: true }); // the size is checked once every field is valid (bounded depth: safe to serialize)
 export type EventInput = v.InferOutput<typeof eventInputSchema>;
 
 /** POST /v1/events batch envelope: `{ events: [...] }` with 1..100 events. */
@@ -140,11 +176,10 @@ const withWindowChecks = <S extends v.GenericSchema<unknown, Window>>(schema: S)
 export const eventFilterSchema = withWindowChecks(strict(filterEntries));
 export type EventFilter = v.InferOutput<typeof eventFilterSchema>;
 
-/** A page-size query parameter: an integer in 1..`max` (query strings are text), `fallback` when absent. */
+/** A page-size query parameter: a decimal integer in 1..`max` (no `1e2`, `0x10`, `+5`), `fallback` when absent. */
 const pageLimit = (max: number, fallback: number) => v.optional(
   v.config(v.pipe(
-    v.union([v.string(), v.number()], 'must be an integer'),
-    v.transform(Number),
+    v.union([v.pipe(v.string(), v.regex(/^\d{1,9}$/), v.transform(Number)), v.number()], 'must be a whole number written in decimal digits, such as 50'),
     v.integer('must be an integer'),
     v.minValue(1, 'must be at least 1'),
     v.maxValue(max, `must be at most ${max}`),
@@ -183,8 +218,18 @@ export const putSettingsSchema = strict({
   retentionDays: v.optional(v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be at least 1'))),
   recording: v.optional(
     v.pipe(
-      v.custom<object>(isPlainObject, 'must be an object of category → true|false'),
-      v.record(v.pipe(v.string(), v.regex(CATEGORY, 'must be a lowercase category')), v.boolean('must be true or false')),
+      v.custom<Record<string, boolean>>(isPlainObject, 'must be an object of category → true|false'),
+      // Checked key by key rather than with v.record, which skips `constructor` and `prototype` (valid category names) silently.
+      v.rawCheck(({ dataset, addIssue }) => {
+        if (!dataset.typed) return;
+        const input = dataset.value;
+        for (const [key, value] of Object.entries(input)) {
+          const problem = !CATEGORY.test(key) || key.length > 64
+            ? (key === RESERVED_CATEGORY ? 'is reserved and cannot name a category' : 'must be a lowercase category')
+            : typeof value !== 'boolean' ? 'must be true or false' : undefined;
+          if (problem) addIssue({ message: problem, path: [{ type: 'object', origin: 'value', input, key, value }] });
+        }
+      }),
     ),
   ),
 }, 'must be a JSON object');

@@ -8,9 +8,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { DomainError, ForbiddenError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../core/errors.js';
+import { DomainError, ForbiddenError, PayloadTooLargeError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '../core/errors.js';
+import { nestingOverflow } from '../core/json-depth.js';
 import { LIMITS } from '../core/limits.js';
-import type { Scope } from '../core/schemas.js';
+import { formatPath, type Scope } from '../core/schemas.js';
+import { isTransientAwsError } from './aws-errors.js';
 import { logger, MetricUnit, metrics } from './observability.js';
 
 /** What the Lambda authorizer passes on (simple-response context: flat strings). */
@@ -20,7 +22,7 @@ export interface AuthorizerContext {
   /** Space-separated scopes. */
   scopes?: string;
   tokenId?: string;
-  /** Set instead when the token is unknown, malformed, expired or revoked. */
+  /** Set instead: `invalid_token` when the token is unknown, malformed, expired or revoked; `unavailable` when it could not be checked. */
   error?: string;
 }
 
@@ -53,6 +55,7 @@ export const json = (statusCode: number, body: unknown, headers: Record<string, 
 const authenticate = (scope: Scope): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
   before: ({ event, context }) => {
     const auth = event.requestContext.authorizer?.lambda;
+    if (auth?.error === 'unavailable') throw new ServiceUnavailableError('The token could not be checked right now; please retry the request.');
     if (!auth?.tenant || auth.error) throw new UnauthorizedError();
     const scopes = (auth.scopes ?? '').split(' ').filter(Boolean) as Scope[];
     if (!scopes.includes(scope) && !scopes.includes('admin')) throw new ForbiddenError(scope);
@@ -71,6 +74,13 @@ const jsonBody = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
       throw new ValidationError('The request body must be JSON.', [{ path: 'content-type', message: 'must be application/json' }], 'unsupported_media_type');
     }
     if (!raw.trim()) throw new ValidationError('The request body is empty; a JSON object is required.', [{ path: '(body)', message: 'is required' }], 'invalid_json');
+    // Before parsing: JSON.parse spends seconds on a megabyte of brackets, and deep values overflow any recursive walk.
+    const deep = nestingOverflow(raw, LIMITS.maxBodyNesting);
+    if (deep) {
+      throw new ValidationError(`The request body nests objects and arrays more than ${LIMITS.maxBodyNesting} levels deep.`, [
+        { path: formatPath(deep), message: `is nested too deeply (metadata and changes may nest ${LIMITS.maxNestingDepth} levels)` },
+      ]);
+    }
     try {
       context.body = JSON.parse(raw);
     } catch (e) {
@@ -79,15 +89,23 @@ const jsonBody = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
   },
 });
 
+/** Seconds a client should wait before retrying a 503. */
+const RETRY_AFTER_SECONDS = '1';
+
 /** Maps domain errors to contract errors; anything else is a 500 without internals (logged with the request id). */
 const errorHandler = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
   onError: (request) => {
-    const error = request.error;
+    let error = request.error;
+    if (isTransientAwsError(error)) {
+      logger.warn('dependency unavailable after retries', { error });
+      error = new ServiceUnavailableError('The service is busy right now; nothing was lost. Please retry the request.');
+    }
     metrics.addMetric(error instanceof DomainError && error.status < 500 ? 'RequestsRejected' : 'RequestsFailed', MetricUnit.Count, 1);
     if (error instanceof DomainError) {
       if (error.status >= 500) logger.error('request failed', { error });
       else logger.info('request rejected', { code: error.code, status: error.status });
-      request.response = json(error.status, { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
+      const headers: Record<string, string> = error.status === 503 ? { 'retry-after': RETRY_AFTER_SECONDS } : {};
+      request.response = json(error.status, { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } }, headers);
       return;
     }
     logger.error('unexpected error', { error });
@@ -118,10 +136,24 @@ export function route(options: RouteOptions, fn: (event: ApiEvent, context: ApiC
   return handler.use(errorHandler()).handler(fn);
 }
 
-/** Query-string parameters as an object; `repeatable` keys become arrays (from the raw query, since API Gateway joins repeats with commas). */
+/**
+ * Query-string parameters as an object (from the raw query, since API Gateway joins repeats with
+ * commas). `repeatable` keys become arrays; any other key given twice is a 400 naming it, rather
+ * than one of its values winning silently. Keys become own properties whatever their name
+ * (`constructor`, `__proto__`), so the schemas see and reject unknown ones.
+ */
 export function queryParams(event: ApiEvent, repeatable: readonly string[] = []): Record<string, string | string[]> {
   const params = new URLSearchParams(event.rawQueryString ?? '');
-  const out: Record<string, string | string[]> = {};
-  for (const key of new Set(params.keys())) out[key] = repeatable.includes(key) ? params.getAll(key) : params.get(key)!;
-  return out;
+  const entries: [string, string | string[]][] = [];
+  const repeated: string[] = [];
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key);
+    if (repeatable.includes(key)) entries.push([key, values]);
+    else if (values.length > 1) repeated.push(key);
+    else entries.push([key, values[0]!]);
+  }
+  if (repeated.length) {
+    throw new ValidationError('The query string is invalid.', repeated.map((path) => ({ path, message: 'is given more than once; give it once' })));
+  }
+  return Object.fromEntries(entries);
 }

@@ -1,9 +1,10 @@
 /**
- * Batch writes under throttling (the SDK client is stubbed; DynamoDB Local never
- * throttles): UnprocessedItems are retried with backoff until written, nothing is
- * written twice, and persistent throttling ends in a 503 instead of a silent loss.
+ * Event writes with a stubbed SDK client: UnprocessedItems are retried with backoff until
+ * written, nothing is written twice, persistent throttling ends in a 503 instead of a silent
+ * loss, and client-supplied ids are written with a condition (never read first).
+ * test/e2e/throttling.test.ts proves the same against DynamoDB Local behind a throttling proxy.
  */
-import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EventItem } from '../../lambdas/core/keys.js';
 
@@ -24,9 +25,12 @@ function stubDynamo(existing: string[], leave: (round: number, requests: Request
   const written: string[] = [];
   let round = 0;
   const send = vi.spyOn(ddb, 'send').mockImplementation(async (command: unknown) => {
-    if (command instanceof BatchGetCommand) {
-      const keys = command.input.RequestItems!['events-test']!.Keys as { pk: string }[];
-      return { Responses: { 'events-test': keys.filter((k) => existing.includes(k.pk)) } };
+    if (command instanceof PutCommand) {
+      const pk = (command.input.Item as EventItem).pk;
+      expect(command.input.ConditionExpression).toBe('attribute_not_exists(pk)');
+      if (existing.includes(pk) || written.includes(pk)) throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+      written.push(pk);
+      return {};
     }
     if (command instanceof BatchWriteCommand) {
       const requests = command.input.RequestItems!['events-test'] as Request[];
@@ -46,8 +50,8 @@ describe('putEvents', () => {
     const items = Array.from({ length: 100 }, (_, i) => item(i));
     const { written } = stubDynamo([], (round, requests) => (round < 12 ? requests.slice(0, Math.ceil(requests.length / 2)) : []));
 
-    // Act
-    const result = await putEvents(items);
+    // Act: server ids (no condition needed)
+    const result = await putEvents(items, () => false);
 
     // Assess
     expect(result.duplicates).toBe(0);
@@ -72,28 +76,43 @@ describe('putEvents', () => {
     stubDynamo([], (_round, requests) => requests);
 
     // Act + Assess
-    await expect(putEvents([item(1)])).rejects.toMatchObject({ status: 503, code: 'service_unavailable' });
+    await expect(putEvents([item(1)], () => false)).rejects.toMatchObject({ status: 503, code: 'service_unavailable' });
   });
 });
 
-describe('putEvents existence check', () => {
-  it('asks DynamoDB only about ids that may already exist (client-supplied), not fresh server ids', async () => {
-    // Prepare
+describe('putEvents with client-supplied ids', () => {
+  it('writes ids that may exist with a conditional put each, and fresh server ids in batches, without reading', async () => {
+    // Prepare: e2 is a client id that is stored already
     const items = [item(1), item(2), item(3)];
-    const { send } = stubDynamo([], () => []);
+    const { send, written } = stubDynamo(['t#e2'], () => []);
 
     // Act
-    await putEvents(items, (it) => it.pk === 't#e2');
+    const result = await putEvents(items, (it) => it.pk !== 't#e1');
 
-    // Assess: one BatchGet, for e2 only; all three written
-    const gets = send.mock.calls.map(([c]) => c).filter((c) => c instanceof BatchGetCommand) as BatchGetCommand[];
-    expect(gets).toHaveLength(1);
-    expect(gets[0]!.input.RequestItems!['events-test']!.Keys).toEqual([{ pk: 't#e2' }]);
+    // Assess: e1 in a BatchWrite, e2 and e3 as conditional puts; e2 is the duplicate
+    const commands = send.mock.calls.map(([c]) => c);
+    expect(commands.filter((c) => c instanceof PutCommand).map((c) => ((c as PutCommand).input.Item as EventItem).pk).sort()).toEqual(['t#e2', 't#e3']);
+    expect(commands.filter((c) => c instanceof BatchWriteCommand)).toHaveLength(1);
+    expect(commands.every((c) => c instanceof PutCommand || c instanceof BatchWriteCommand)).toBe(true);
+    expect(result).toMatchObject({ duplicates: 1 });
+    expect(result.written.map((it) => it.pk).sort()).toEqual(['t#e1', 't#e3']);
+    expect(written.sort()).toEqual(['t#e1', 't#e3']);
   });
 
-  it('sends no BatchGet at all when every id is a fresh server id', async () => {
-    const { send } = stubDynamo([], () => []);
-    await putEvents([item(1), item(2)], () => false);
-    expect(send.mock.calls.some(([c]) => c instanceof BatchGetCommand)).toBe(false);
+  it('counts the loser of two concurrent first sends of the same id as a duplicate', async () => {
+    // Prepare
+    stubDynamo([], () => []);
+
+    // Act: the same id sent twice at once
+    const [a, b] = await Promise.all([putEvents([item(7)]), putEvents([item(7)])]);
+
+    // Assess: exactly one wins
+    expect(a.written.length + b.written.length).toBe(1);
+    expect(a.duplicates + b.duplicates).toBe(1);
+  });
+
+  it('lets a throttling error that outlasted the SDK retries through (503 at the edge), not a silent loss', async () => {
+    vi.spyOn(ddb, 'send').mockRejectedValue(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
+    await expect(putEvents([item(1)])).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
   });
 });
