@@ -55,7 +55,7 @@ describe('OpenAPI document — exports', () => {
 
     // Assess
     expect(get.security).toEqual([{ bearer: ['exports:write'] }]);
-    expect(get.parameters).toEqual([{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }]);
+    expect(get.parameters).toEqual([{ name: 'id', in: 'path', required: true, description: expect.any(String), schema: { type: 'string' } }]);
     expect(refOf(get.responses['200'])).toBe('#/components/schemas/ExportView');
     expect(refOf(get.responses['404'])).toBe('#/components/schemas/Error');
   });
