@@ -1,11 +1,12 @@
 /**
  * Starts DynamoDB Local (the official jar shipped in `amplify-dynamodb-simulator`)
- * as a child process on a free port, in memory.
+ * as a child process on a free port, in memory or in a directory.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 /** A running DynamoDB Local. */
@@ -52,23 +53,27 @@ function assertJava(): void {
 }
 
 /**
- * Starts DynamoDB Local with `-inMemory -sharedDb` and waits until ListTables answers.
+ * Starts DynamoDB Local with `-inMemory -sharedDb` (or `-dbPath <dir> -sharedDb`) and waits
+ * until ListTables answers.
  *
  * Java runs under a small `sh` watchdog that kills it as soon as our end of its stdin
  * pipe closes, so the jar never outlives this process, even when it is killed with
  * SIGKILL and no exit handler runs.
  *
  * @param opts.port fixed port; @default a free port chosen by the OS
+ * @param opts.dbPath directory that keeps the data (one SQLite file), created if absent; @default in memory
  * @param opts.timeoutMs how long to wait for the first answer; @default 60000
  */
-export async function startDynamoDbLocal(opts: { port?: number; timeoutMs?: number } = {}): Promise<LocalDynamoDb> {
+export async function startDynamoDbLocal(opts: { port?: number; dbPath?: string; timeoutMs?: number } = {}): Promise<LocalDynamoDb> {
   assertJava();
   const port = opts.port ?? (await freePort());
   const dir = emulatorDir();
+  if (opts.dbPath) mkdirSync(opts.dbPath, { recursive: true });
   const javaArgs = [
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
     '-jar', join(dir, 'DynamoDBLocal.jar'),
-    '-inMemory', '-sharedDb', '-disableTelemetry', '-port', String(port),
+    ...(opts.dbPath ? ['-dbPath', resolve(opts.dbPath)] : ['-inMemory']),
+    '-sharedDb', '-disableTelemetry', '-port', String(port),
   ];
   // fd 3 keeps our pipe for the watchdog (background jobs get /dev/null as stdin).
   const script = 'exec 3<&0; java "$@" & pid=$!; (read -r _ <&3; kill $pid 2>/dev/null) & wait $pid';

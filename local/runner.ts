@@ -7,16 +7,18 @@
  * Used by `npm start` (bin/local.ts) and by the test suite's global setup.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal, type LocalDynamoDb } from './dynamodb.js';
 import { applyEnvironment, localEnvironment } from './env.js';
 import { Faults, startFaultServer, type FaultServer } from './faults.js';
+import { openPersistDir, type PersistDir } from './persist.js';
 import { apiSettingsFromTemplate, startHttpApi, type LocalHttpApi } from './http-api.js';
 import { S3RVER_KEY, localBuckets, startS3, type LocalS3 } from './s3.js';
 import { startSes, type LocalSes } from './ses.js';
 import type { LocalStepFunctions } from './stepfunctions.js';
-import { createTables, type LocalTables } from './tables.js';
+import { createTables, tableDifferences, type LocalTables } from './tables.js';
 import { synthTemplate } from './template.js';
 
 // This machine runs Node 20, Lambda runs Node 22: the SDK's notice about its 2027 releases is noise locally.
@@ -67,10 +69,31 @@ export interface LocalEndpoints {
 
 /** Options of {@link startLocal}. */
 export interface StartLocalOptions {
-  /** HTTP port. @default PORT from the environment, else a free port */
+  /**
+   * HTTP port, exactly: when it is taken, {@link startLocal} fails with a {@link PortInUseError}
+   * before starting anything. 0 picks a free port. (`npm start` passes `--port`, else `PORT`.)
+   * @default `preferredPort`, else a free port
+   */
   readonly port?: number;
-  /** No per-request log lines and no startup notes; handler logs only at ERROR. @default false */
+  /**
+   * The port to use when `port` is not given, if it is free; otherwise a free port is used and
+   * {@link LocalStack.portFallback} says so. `npm start` passes 4000, the port the README's
+   * examples use; the test suite and the benchmarks pass neither, so they never collide with it.
+   */
+  readonly preferredPort?: number;
+  /** No startup notes, no per-request log lines; handler logs only at ERROR. @default false */
   readonly quiet?: boolean;
+  /**
+   * A log line per HTTP request (seeding's included) and handler logs from INFO up. Otherwise
+   * handlers log only warnings and errors, and requests are not logged. @default false
+   */
+  readonly verbose?: boolean;
+  /**
+   * A directory that keeps the data between runs (DynamoDB Local's tables, S3's files, the
+   * cursor key and the admin token; see local/persist.ts), created if absent and locked while
+   * the stack runs. @default nothing is kept: the data lives in memory and is gone on stop
+   */
+  readonly persist?: string;
   /** Load demo events after startup: `true` for 3,000, or a count. @default false */
   readonly seed?: boolean | number;
   /** Overrides the template's authorizer result cache TTL (seconds). */
@@ -89,9 +112,33 @@ export interface StartLocalOptions {
 /** A running local stack. */
 export interface LocalStack {
   readonly endpoints: LocalEndpoints;
+  /** Set when `preferredPort` was taken and the API listens on another port. */
+  readonly portFallback?: { readonly preferred: number; readonly used: number };
+  /** Set with `persist`: the directory, and whether the admin token is the one an earlier run printed. */
+  readonly persisted?: { readonly dir: string; readonly adminTokenKept: boolean };
   /** Stops everything it started (executions, servers, DynamoDB Local, S3 files). Safe to call twice. */
   stop(): Promise<void>;
 }
+
+/** The HTTP port asked for explicitly is taken (by another `npm start`, or anything else). */
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} on 127.0.0.1 is already in use`);
+    this.name = 'PortInUseError';
+  }
+}
+
+/** Whether 127.0.0.1:`port` can be listened on right now (false when in use; other errors are thrown). */
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(false) : reject(err)));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+const isAddressInUse = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
 
 /**
  * Starts everything and returns the endpoints. Steps: DynamoDB Local, S3, SES and the
@@ -109,6 +156,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
   let ses: LocalSes | undefined;
   let sfn: LocalStepFunctions | undefined;
   let faultServer: FaultServer | undefined;
+  let persist: PersistDir | undefined;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -116,16 +164,25 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
     await sfn?.stop(); // aborts executions first: their tasks talk to everything else
     await api?.stop();
     await Promise.all([ddb?.stop(), s3?.stop(), ses?.stop(), faultServer?.stop()]);
+    persist?.release();
     if (writeEndpoints && api && readEndpoints()?.api === api.url) rmSync(ENDPOINTS_FILE, { force: true });
   };
+  // The port is settled first: a taken port fails in milliseconds, not after the synth and Java.
+  let port = opts.port ?? opts.preferredPort ?? 0;
+  const strictPort = opts.port !== undefined;
+  if (port !== 0 && !(await portIsFree(port))) {
+    if (strictPort) throw new PortInUseError(port);
+    port = 0;
+  }
+  if (opts.persist) persist = openPersistDir(opts.persist); // throws when another stack holds it
   if (writeEndpoints) await warnIfAnotherStackRuns();
 
   // Started before the try so a failure of one is awaited (and stopped) by the catch below.
   const t0 = Date.now();
   const faults = new Faults();
   const settle = <T>(p: Promise<T>) => { p.catch(() => undefined); return p; }; // surfaced by the awaits below
-  const ddbStarting = settle(startDynamoDbLocal());
-  const s3Starting = settle(startS3({ faults }));
+  const ddbStarting = settle(startDynamoDbLocal({ dbPath: persist?.dynamodb }));
+  const s3Starting = settle(startS3({ faults, directory: persist?.s3 }));
   const sesStarting = settle(startSes({ faults }));
   const faultsStarting = settle(startFaultServer(faults));
   // Imported lazily (aws-local-stepfunctions and its validator) so it loads while Java starts.
@@ -156,10 +213,16 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
     const tDdb = Date.now();
     const buckets = localBuckets(template);
     const [tables] = await Promise.all([createTables(template, ddb.endpoint), s3.createBuckets(Object.values(buckets))]);
+    if (persist) {
+      for (const d of await tableDifferences(template, ddb.endpoint)) {
+        console.warn(`local: ${d}: it was created by an earlier run in ${persist.dir}; delete that directory to start afresh`);
+      }
+    }
 
-    const env = localEnvironment(template, ddb.endpoint, {
+    const overrides: Record<string, string> = {
       POWERTOOLS_METRICS_DISABLED: 'true', // no EMF blobs on stdout; CloudWatch is not here
-      ...(opts.quiet ? { POWERTOOLS_LOG_LEVEL: 'ERROR' } : {}),
+      // The template's level (INFO) logs every rejected request: the console shows it only with --verbose.
+      ...(opts.quiet ? { POWERTOOLS_LOG_LEVEL: 'ERROR' } : opts.verbose ? {} : { POWERTOOLS_LOG_LEVEL: 'WARN' }),
       // The SDK v3 honours service-specific endpoint variables: handlers need no local-only code.
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
@@ -175,27 +238,48 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
       ...(buckets.exports ? { EXPORTS_BUCKET: buckets.exports } : {}),
       ...(stateMachines.export ? { EXPORT_STATE_MACHINE_ARN: stateMachines.export } : {}),
       ...opts.env,
-    });
+    };
+    const env = localEnvironment(template, ddb.endpoint, overrides);
+    if (persist) {
+      // The cursor key of an earlier run, so its cursors stay valid.
+      const generated = env.generated.filter((name) => !(name in overrides));
+      Object.assign(env.env, persist.secrets(Object.fromEntries(generated.map((name) => [name, env.env[name]!]))));
+    }
     applyEnvironment(env.env);
     if (env.unresolved.length) console.warn(`local: no local value for ${env.unresolved.join(', ')}; handlers reading them will fail`);
 
     const settings = apiSettingsFromTemplate(template);
     for (const w of settings.warnings) console.warn(`local: ${w}`);
-    const envPort = process.env.PORT ? Number(process.env.PORT) : undefined;
-    api = await startHttpApi({
+    const listen = (on: number) => startHttpApi({
       root: ROOT,
       settings,
-      port: opts.port ?? envPort ?? 0,
-      quiet: opts.quiet,
+      port: on,
+      quiet: !opts.verbose,
       authCacheTtlSeconds: opts.authCacheTtlSeconds,
     });
+    try {
+      api = await listen(port);
+    } catch (err) {
+      // Taken since the check above (another stack starting at the same time).
+      if (!isAddressInUse(err)) throw err;
+      if (strictPort) throw new PortInUseError(port);
+      api = await listen(0);
+    }
+    const wanted = strictPort ? undefined : opts.preferredPort;
+    const portFallback = wanted && api.port !== wanted ? { preferred: wanted, used: api.port } : undefined;
+    if (portFallback) note(`local: port ${wanted} is in use (another npm start?), so the API listens on port ${api.port} instead`);
 
     const [{ issueToken }] = await Promise.all([
       import('../lambdas/tokens/issue-token.js'),
       api.preload(),
       sfn?.preload(),
     ]);
-    const admin = await issueToken(DEMO_TENANT, { name: 'local admin (npm start)', scopes: ['admin'] }, { system: 'npm-start' });
+    const kept = persist?.adminToken;
+    const adminTokenKept = kept !== undefined && (await isAdminToken(api.url, kept));
+    const admin = adminTokenKept
+      ? { token: kept }
+      : await issueToken(DEMO_TENANT, { name: 'local admin (npm start)', scopes: ['admin'] }, { system: 'npm-start' });
+    if (persist && !adminTokenKept) persist.saveAdminToken(admin.token);
     const secs = (from: number, to = Date.now()) => `${((to - from) / 1000).toFixed(1)} s`;
     note(`local: synth ${secs(t0, tSynth)}, DynamoDB Local (S3, SES) up after ${secs(t0, tDdb)}, tables + buckets + API + handlers + token ${secs(tDdb)}`);
 
@@ -226,7 +310,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
       const n = await seed(endpoints.api, endpoints.adminToken, count);
       note(`local: seeded ${n} demo events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
-    return { endpoints, stop };
+    return { endpoints, portFallback, ...(persist ? { persisted: { dir: persist.dir, adminTokenKept } } : {}), stop };
   } catch (err) {
     // Whatever started meanwhile is stopped too, even if the failure came first.
     const started = await Promise.allSettled([ddbStarting, s3Starting, sesStarting, faultsStarting]);
@@ -234,6 +318,13 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
     await stop();
     throw err;
   }
+}
+
+/** Whether `token` is a valid admin token (revoked or expired ones are not) of the API at `api`. */
+async function isAdminToken(api: string, token: string): Promise<boolean> {
+  const res = await fetch(`${api}/v1/settings`, { headers: { authorization: `Bearer ${token}` } });
+  await res.arrayBuffer();
+  return res.status === 200;
 }
 
 function readEndpoints(): LocalEndpoints | undefined {

@@ -14,7 +14,7 @@
  * Path-style addressing only (`http://127.0.0.1:<port>/<bucket>/<key>`).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -67,6 +67,11 @@ export interface S3Options {
   readonly keys?: Readonly<Record<string, string>>;
   /** @default 0 (a free port) */
   readonly port?: number;
+  /**
+   * Directory that keeps the buckets and objects, created if absent, left in place on stop.
+   * @default a temporary directory, removed on stop
+   */
+  readonly directory?: string;
 }
 
 /** A running local S3. */
@@ -75,7 +80,7 @@ export interface LocalS3 {
   readonly endpoint: string;
   /** Creates buckets (idempotent). */
   createBuckets(names: readonly string[]): Promise<void>;
-  /** Stops the server and removes its directory. Safe to call twice. */
+  /** Stops the server and removes its directory (unless it was given). Safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -121,7 +126,8 @@ export async function startS3(opts: S3Options = {}): Promise<LocalS3> {
   // s3rver's own authentication looks the key id up in its (process-wide) registry.
   for (const [id, secret] of Object.entries(keys)) DUMMY_ACCOUNT.createKeyPair(id, secret);
 
-  const directory = mkdtempSync(join(tmpdir(), 'audit-log-s3-'));
+  if (opts.directory) mkdirSync(opts.directory, { recursive: true });
+  const directory = opts.directory ?? mkdtempSync(join(tmpdir(), 'audit-log-s3-'));
   const server = new S3rver({
     address: '127.0.0.1',
     port: opts.port ?? 0,
@@ -131,7 +137,7 @@ export async function startS3(opts: S3Options = {}): Promise<LocalS3> {
     configureBuckets: (opts.buckets ?? []).map((name) => ({ name })),
   });
   server.middleware.unshift(localS3Middleware(server.store, keys, opts.faults));
-  const removeDirectory = () => rmSync(directory, { recursive: true, force: true });
+  const removeDirectory = () => { if (!opts.directory) rmSync(directory, { recursive: true, force: true }); };
   process.once('exit', removeDirectory);
   let stopped = false;
   try {

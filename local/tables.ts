@@ -113,3 +113,35 @@ async function exists(client: DynamoDBClient, tableName: string): Promise<boolea
     throw err;
   }
 }
+
+/**
+ * How the tables on `endpoint` differ from the template (key schema, index names and keys),
+ * as sentences; empty when they match. Tables kept from an earlier run (`npm start -- --persist`)
+ * are not recreated, so a template that changed since then shows up here.
+ */
+export async function tableDifferences(template: CfnTemplate, endpoint: string): Promise<string[]> {
+  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
+  const keys = (k: unknown) => JSON.stringify(k ?? []);
+  const indexes = (list: readonly { IndexName?: string; KeySchema?: unknown }[] | undefined) =>
+    new Map((list ?? []).map((i) => [i.IndexName ?? '', keys(i.KeySchema)]));
+  try {
+    const found = await Promise.all(resourcesOfType(template, ...TABLE_TYPES).map(async ([id, resource]) => {
+      const name = localTableName(id);
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      const p = resource.Properties ?? {};
+      const out: string[] = [];
+      if (keys(Table?.KeySchema) !== keys(p.KeySchema)) out.push(`table ${name} has another key schema`);
+      const want = indexes(p.GlobalSecondaryIndexes);
+      const have = indexes(Table?.GlobalSecondaryIndexes);
+      for (const [index, schema] of want) {
+        if (!have.has(index)) out.push(`table ${name} lacks index ${index}`);
+        else if (have.get(index) !== schema) out.push(`index ${index} of table ${name} has other keys`);
+      }
+      for (const index of have.keys()) if (!want.has(index)) out.push(`table ${name} has an index the template dropped: ${index}`);
+      return out;
+    }));
+    return found.flat();
+  } finally {
+    client.destroy();
+  }
+}

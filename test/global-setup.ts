@@ -24,6 +24,7 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const { endpoints, stop } = await startLocal({
+    port: 0, // a free port, whatever PORT says: never the 4000 of a developer's `npm start`
     quiet: true,
     writeEndpoints: false,
     authCacheTtlSeconds: 1,

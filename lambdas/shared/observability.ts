@@ -4,7 +4,22 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { MiddlewareObj } from '@middy/core';
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'audit-log' });
 export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AuditLog', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'audit-log' });
 export { MetricUnit };
+
+/**
+ * Middleware that flushes the metrics an invocation recorded, after it returns or throws, and
+ * does nothing when it recorded none. Powertools' own `logMetrics` flushes unconditionally, and an
+ * empty flush prints "No application metrics to publish" on every invocation (even with
+ * `POWERTOOLS_METRICS_DISABLED`, which only suppresses the EMF output): noise in CloudWatch Logs
+ * and on the local console for handlers whose outcome has no metric (e.g. the export's Begin task).
+ */
+export const flushMetrics = (): MiddlewareObj => {
+  const flush = () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return { after: flush, onError: flush };
+};
