@@ -5,14 +5,13 @@
  * never a 500 and never silently accepted. The route tests go through the real
  * middleware stack (`route` in lambdas/shared/http.ts).
  */
-import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { parseIngestBody } from '../../lambdas/core/ingest.js';
 import { nestedDeeperThan, nestingOverflow } from '../../lambdas/core/json-depth.js';
 import { LIMITS } from '../../lambdas/core/limits.js';
 import { listEventsQuerySchema, parseInput, putSettingsSchema } from '../../lambdas/core/schemas.js';
 import { isTransientAwsError } from '../../lambdas/shared/aws-errors.js';
-import { type ApiEvent, json, queryParams, route } from '../../lambdas/shared/http.js';
+import { type ApiContext, type ApiEvent, json, queryParams, route } from '../../lambdas/shared/http.js';
 import { rejection } from './support.js';
 
 const nested = (levels: number, leaf: unknown = 1): unknown => {
@@ -113,7 +112,7 @@ describe('query strings', () => {
   }) as unknown as ApiEvent;
   const echo = route({ scope: 'events:read' }, async (e) => json(200, parseInput(listEventsQuerySchema, queryParams(e, ['action']), 'query string')));
   const call = async (qs: string) => {
-    const r = await echo(apiEvent(qs), {} as Context);
+    const r = await echo(apiEvent(qs), {} as ApiContext);
     return { status: r.statusCode, body: JSON.parse(r.body as string) };
   };
 
@@ -147,7 +146,7 @@ describe('request bodies', () => {
     const r = await echoBody({
       rawQueryString: '', body, headers: { 'content-type': 'application/json' }, isBase64Encoded: false,
       requestContext: { authorizer: { lambda: { tenant: 't', scopes: 'admin', tokenId: 'x' } } },
-    } as unknown as ApiEvent, {} as Context);
+    } as unknown as ApiEvent, {} as ApiContext);
     return { status: r.statusCode, body: JSON.parse(r.body as string) };
   };
 
