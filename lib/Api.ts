@@ -6,11 +6,13 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { AuditFunction } from './AuditFunction';
+import type { AuditFunction } from './AuditFunction';
+import { functionsOf, ROUTES, type RouteSpec } from './catalogue';
 import { ACCESS_LOG_FORMAT, API_DEFAULTS, newLogGroup } from './defaults';
 import type { EventStore } from './EventStore';
 import type { ExportWorkflow } from './ExportWorkflow';
-import { AUTHORIZER_ENTRY, ENV, ROUTES, type RouteSpec } from './routes';
+import { newCatalogueFunction } from './needs';
+import { ENV } from './routes';
 
 /** Properties of the {@link Api}. */
 export interface ApiProps {
@@ -22,7 +24,7 @@ export interface ApiProps {
    * @default - none
    */
   readonly environment?: Readonly<Record<string, string>>;
-  /** The routes to serve, one function each. @default ROUTES (lib/routes.ts) */
+  /** The routes to serve, one function each. @default the catalogue's HTTP functions (lib/catalogue.ts) */
   readonly routes?: readonly RouteSpec[];
   /** Steady-state request rate limit of the stage (req/s); may be a token. @default 1000 */
   readonly throttleRateLimit?: number;
@@ -39,17 +41,15 @@ export interface ApiProps {
    */
   readonly corsAllowOrigins?: string[];
   /**
-   * The CSV export workflow. Routes whose spec declares `exports` get its grants:
-   * `request` may start an export, `read` may presign download links. Required when a
-   * route declares `exports`.
-   * @default - none (no route may declare `exports`)
+   * The CSV export workflow, for routes that need it (`startExport`, `presignDownloads`).
+   * @default - none (no route may need it)
    */
   readonly exportWorkflow?: ExportWorkflow;
 }
 
 /**
  * The public HTTP API (API Gateway HTTP API, payload format 2.0): one {@link AuditFunction}
- * per route of `lib/routes.ts`, with exactly the table and export access that route declares.
+ * per HTTP function of the catalogue (`lib/catalogue.ts`), with exactly what its `needs` say.
  *
  * - A Lambda authorizer (token → tenant + scopes, simple responses) guards every route
  *   except `public` ones; it is the API's default, so a route added without thought is
@@ -68,7 +68,7 @@ export class Api extends Construct {
   public readonly url: string;
   /** The authorizer's function. */
   public readonly authorizerFunction: AuditFunction;
-  /** Route id (`RouteSpec.id`) → its function. */
+  /** Route id (catalogue id) → its function. */
   public readonly routeFunctions: ReadonlyMap<string, AuditFunction>;
   /** The cursor-signing secret. */
   public readonly cursorSecret: secretsmanager.Secret;
@@ -90,13 +90,11 @@ export class Api extends Construct {
       reason: 'Rotating the cursor key invalidates every outstanding cursor (clients restart paging, nothing is lost); rotate manually by updating the secret and redeploying.',
     });
 
-    this.authorizerFunction = new AuditFunction(this, 'Authorizer', {
-      entry: AUTHORIZER_ENTRY,
-      description: 'API token → tenant and scopes (HTTP API Lambda authorizer)',
+    const [authorizerSpec] = functionsOf('authorizer');
+    this.authorizerFunction = newCatalogueFunction(this, authorizerSpec!, { eventStore }, {
       logRetentionDays: props.logRetentionDays,
       environment: { TOKEN_CACHE_SECONDS: String(API_DEFAULTS.tokenCacheSeconds) },
     });
-    eventStore.grantControl(this.authorizerFunction, 'read');
     const authorizer = new HttpLambdaAuthorizer('TokenAuthorizer', this.authorizerFunction, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       identitySource: ['$request.header.Authorization'],
@@ -139,9 +137,8 @@ export class Api extends Construct {
 
     const routeFunctions = new Map<string, AuditFunction>();
     for (const route of props.routes ?? ROUTES) {
-      const fn = new AuditFunction(this, route.id, {
-        entry: route.entry,
-        description: `${route.method} ${route.path}`,
+      const fn = newCatalogueFunction(this, route, { eventStore, exportWorkflow: props.exportWorkflow }, {
+        description: `${route.trigger.method} ${route.trigger.path}`,
         logRetentionDays: props.logRetentionDays,
         environment: {
           ...props.environment,
@@ -153,27 +150,18 @@ export class Api extends Construct {
           [ENV.cursorSecret]: this.cursorSecret.secretValue.unsafeUnwrap(),
         },
       });
-      if (route.tables.events) eventStore.grantEvents(fn, route.tables.events);
-      if (route.tables.control) eventStore.grantControl(fn, route.tables.control);
-      if (route.exports) {
-        const { exportWorkflow } = props;
-        if (!exportWorkflow) {
-          throw new Error(`Route ${route.id} declares exports: '${route.exports}', but the Api has no exportWorkflow prop`);
-        }
-        if (route.exports === 'request') exportWorkflow.grantRequest(fn);
-        else exportWorkflow.grantDownload(fn);
-      }
 
+      const { method, path, public: isPublic } = route.trigger;
       const [httpRoute] = this.httpApi.addRoutes({
-        path: route.path,
-        methods: [apigwv2.HttpMethod[route.method]],
+        path,
+        methods: [apigwv2.HttpMethod[method]],
         integration: new HttpLambdaIntegration(`${route.id}Integration`, fn),
-        ...(route.public ? { authorizer: new apigwv2.HttpNoneAuthorizer() } : {}),
+        ...(isPublic ? { authorizer: new apigwv2.HttpNoneAuthorizer() } : {}),
       });
-      if (route.public) {
+      if (isPublic) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${route.method} ${route.path} is public by design (RouteSpec.public): it serves only the API description, no tenant data.`,
+          reason: `${method} ${path} is public by design (its trigger is public): it serves only the API description, no tenant data.`,
         });
       }
       routeFunctions.set(route.id, fn);

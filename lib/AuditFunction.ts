@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
+import { FUNCTION_ID_METADATA } from './catalogue';
 import { BUNDLING_DEFAULTS, FUNCTION_DEFAULTS, PROJECT_ROOT, newLogGroup, projectPath } from './defaults';
 
 /** Properties of an {@link AuditFunction}. */
@@ -29,6 +30,12 @@ export interface AuditFunctionProps {
    * @default 30
    */
   readonly logRetentionDays?: number;
+  /**
+   * The function's id in the catalogue (lib/catalogue.ts), recorded as the resource's
+   * `Metadata.AuditLogFunction` in the template: the local runner binds handlers by it.
+   * @default - none (a function outside the catalogue)
+   */
+  readonly functionId?: string;
 }
 
 /**
@@ -82,6 +89,8 @@ export class AuditFunction extends NodejsFunction {
         ...props.environment,
       },
     });
+
+    if (props.functionId) (this.node.defaultChild as lambda.CfnFunction).addMetadata(FUNCTION_ID_METADATA, props.functionId);
 
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

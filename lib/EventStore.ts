@@ -3,7 +3,9 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { ENV, type TableAccess } from './routes';
+import { CONTROL_INDEX, INDEX_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../lambdas/core/keys';
+import type { TableAccess } from './catalogue';
+import { ENV } from './routes';
 
 /** Properties of the {@link EventStore}. */
 export interface EventStoreProps {
@@ -18,32 +20,6 @@ export interface EventStoreProps {
   readonly tableClass?: string;
 }
 
-/**
- * The events table's global secondary indexes: name → partition key attribute, all with
- * sort key {@link EVENT_SORT_KEY} and projection ALL. The attribute values are built in
- * `lambdas/core/keys.ts` (which names the same indexes); items without an attribute are
- * simply absent from its index, so the resource and project indexes are sparse.
- */
-export const EVENT_INDEXES = {
-  /** A tenant's timeline, write-sharded (`{tenant}#{shard}`). */
-  byTime: 'tp',
-  /** Events by actor id. */
-  byActor: 'ap',
-  /** Events by resource. */
-  byResource: 'rp',
-  /** Events by project. */
-  byProject: 'pp',
-} as const;
-
-/** Sort key of every events index: `{occurredAt ISO}#{eventId}`, so a descending Query is newest first. */
-export const EVENT_SORT_KEY = 's';
-
-/** TTL attribute of the events table (epoch seconds); reads also filter on it, since TTL deletes lag. */
-export const EVENT_TTL_ATTRIBUTE = 'expiresAt';
-
-/** The control table's one global secondary index (a tenant's tokens, newest first). */
-export const CONTROL_INDEX = { name: 'byTenant', partitionKey: 'gp', sortKey: 'gs' } as const;
-
 /** Actions a writer of the append-only events table gets, on top of the read actions. */
 const EVENT_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'];
 
@@ -54,7 +30,7 @@ const EVENT_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'];
  *
  * - **Events** (`pk` = `{tenant}#{eventId}`: get-by-id and idempotent puts): TTL on
  *   `expiresAt`, a `NEW_IMAGE` stream for later consumers, and the indexes of
- *   {@link EVENT_INDEXES}. Append-only: no grant includes `DeleteItem` or `UpdateItem`.
+ *   {@link INDEX_KEY}. Append-only: no grant includes `DeleteItem` or `UpdateItem`.
  * - **Control** (`pk`, `sk`): API tokens (as hashes) and tenant settings, with the
  *   `byTenant` index; no stream.
  *
@@ -74,14 +50,14 @@ export class EventStore extends Construct {
 
     this.eventsTable = newTable(this, 'EventsTable', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      timeToLiveAttribute: EVENT_TTL_ATTRIBUTE,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       stream: dynamodb.StreamViewType.NEW_IMAGE,
     });
-    for (const [indexName, partitionKey] of Object.entries(EVENT_INDEXES)) {
+    for (const [indexName, partitionKey] of Object.entries(INDEX_KEY)) {
       this.eventsTable.addGlobalSecondaryIndex({
         indexName,
         partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
-        sortKey: { name: EVENT_SORT_KEY, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: SORT_KEY, type: dynamodb.AttributeType.STRING },
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }

@@ -7,20 +7,13 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { AuditFunction } from './AuditFunction';
+import { EXPORT_KEY_PREFIX, PERMANENT_EXPORT_ERROR } from '../lambdas/core/exports';
+import type { AuditFunction } from './AuditFunction';
+import { type ExportObjectAction, functionsOf } from './catalogue';
 import { EXPORT_DEFAULTS, newLogGroup } from './defaults';
 import type { EventStore } from './EventStore';
-import { ENV, EXPORT_TASKS, type ExportTaskId, type TableAccess } from './routes';
-
-/**
- * Key prefix of every export object: `exports/{tenant}/{exportId}.csv`, and a chunk's
- * carry-over (rows too few for a 5 MiB part) `exports/{tenant}/{exportId}.carry/{n}`.
- * Lifecycle expiry and every S3 permission are scoped to it.
- */
-export const EXPORT_KEY_PREFIX = 'exports/';
-
-/** The export error a task throws when retrying cannot help (bad input, export gone); it skips the retries. */
-export const PERMANENT_EXPORT_ERROR = 'PermanentExportError';
+import { newCatalogueFunction } from './needs';
+import { ENV } from './routes';
 
 /** Properties of the {@link ExportWorkflow}. */
 export interface ExportWorkflowProps {
@@ -59,62 +52,8 @@ export interface ExportWorkflowProps {
   readonly logRetentionDays?: number;
 }
 
-/** What one export task function needs: its sizing and its least-privilege access. */
-interface TaskSpec {
-  readonly description: string;
-  readonly tables: { readonly events?: TableAccess; readonly control?: TableAccess };
-  /** S3 actions on `exports/*` objects. */
-  readonly objects: readonly string[];
-  /** May list the bucket: S3 then answers 404 (not 403) for a missing object, which is not worth retrying. */
-  readonly list?: boolean;
-  /** Sends mail as the sender (SES). */
-  readonly mail?: boolean;
-  /** Presigns download links (gets the signer's key). */
-  readonly presign?: boolean;
-  readonly memorySize?: number;
-  readonly timeout?: Duration;
-}
-
-const TASKS: Record<ExportTaskId, TaskSpec> = {
-  BeginExport: {
-    description: 'Export: mark it running and open the S3 multipart upload',
-    tables: { control: 'readWrite' },
-    // CreateMultipartUpload is authorized by s3:PutObject; of two racing attempts, the
-    // loser aborts its upload.
-    objects: ['s3:PutObject', 's3:AbortMultipartUpload'],
-  },
-  WriteExportChunk: {
-    description: 'Export: write one chunk of CSV (a part or a carry-over) and record progress',
-    tables: { events: 'read', control: 'readWrite' },
-    // UploadPart and carry-over writes (PutObject), carry-over reads and clean-up.
-    objects: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
-    list: true,
-    memorySize: EXPORT_DEFAULTS.chunkMemorySize,
-    timeout: EXPORT_DEFAULTS.chunkTimeout,
-  },
-  CompleteExport: {
-    description: 'Export: complete the multipart upload from the recorded parts',
-    tables: { control: 'readWrite' },
-    // CompleteMultipartUpload (PutObject), HeadObject of the file (GetObject).
-    objects: ['s3:PutObject', 's3:GetObject'],
-    list: true,
-  },
-  NotifyExport: {
-    description: 'Export: mail the download link and mark the export succeeded',
-    tables: { control: 'readWrite' },
-    // No S3 permission: it only presigns, with the signer's key.
-    objects: [],
-    mail: true,
-    presign: true,
-  },
-  FailExport: {
-    description: 'Export: abort the upload, remove partial files, mark it failed and mail why',
-    tables: { control: 'readWrite' },
-    // Aborts the upload (its parts go with it), deletes the file and the carry-over.
-    objects: ['s3:AbortMultipartUpload', 's3:DeleteObject'],
-    mail: true,
-  },
-};
+/** Ids of the export workflow's task functions (catalogue entries with a `task` trigger of workflow `export`). */
+export type ExportTaskId = 'BeginExport' | 'WriteExportChunk' | 'CompleteExport' | 'NotifyExport' | 'FailExport';
 
 /**
  * CSV exports of a tenant's events: a Step Functions state machine that writes the file
@@ -150,7 +89,7 @@ export class ExportWorkflow extends Construct {
   public readonly bucket: s3.Bucket;
   /** The export state machine (Standard). */
   public readonly stateMachine: sfn.StateMachine;
-  /** Task id (`EXPORT_TASKS` key) → its function. */
+  /** Task id (catalogue id) → its function. */
   public readonly taskFunctions: ReadonlyMap<ExportTaskId, AuditFunction>;
   /** The IAM user whose access key signs download links (`s3:GetObject` on `exports/*` only). */
   public readonly signer: iam.User;
@@ -229,23 +168,13 @@ export class ExportWorkflow extends Construct {
     };
 
     const taskFunctions = new Map<ExportTaskId, AuditFunction>();
-    for (const [taskId, entry] of Object.entries(EXPORT_TASKS) as Array<[ExportTaskId, string]>) {
-      const spec = TASKS[taskId];
-      const fn = new AuditFunction(this, taskId, {
-        entry,
-        description: spec.description,
+    for (const spec of functionsOf('task').filter((f) => f.trigger.workflow === 'export')) {
+      const fn = newCatalogueFunction(this, spec, { eventStore, exportWorkflow: this }, {
         logRetentionDays: props.logRetentionDays,
-        memorySize: spec.memorySize,
-        timeout: spec.timeout ?? EXPORT_DEFAULTS.taskTimeout,
+        timeout: EXPORT_DEFAULTS.taskTimeout,
         environment: { ...props.environment, ...this.exportEnvironment },
       });
-      if (spec.tables.events) eventStore.grantEvents(fn, spec.tables.events);
-      if (spec.tables.control) eventStore.grantControl(fn, spec.tables.control);
-      if (spec.objects.length > 0) this.grantObjects(fn, spec.objects);
-      if (spec.list) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
-      if (spec.mail) this.grantSendEmail(fn);
-      if (spec.presign) this.addSignerEnvironment(fn);
-      taskFunctions.set(taskId, fn);
+      taskFunctions.set(spec.id as ExportTaskId, fn);
     }
     this.taskFunctions = taskFunctions;
 
@@ -285,7 +214,11 @@ export class ExportWorkflow extends Construct {
    */
   public grantDownload(fn: lambda.Function): void {
     this.addExportEnvironment(fn);
-    this.addSignerEnvironment(fn);
+    fn.addEnvironment(ENV.exportSignerKeyId, this.signerKey.accessKeyId);
+    // A dynamic reference ({{resolve:secretsmanager:…}}), resolved by CloudFormation at
+    // deploy time (see Api's CURSOR_SECRET). Rotation stays consistent: a new serial
+    // changes EXPORT_SIGNER_KEY_ID too, so the function is updated, after the secret.
+    fn.addEnvironment(ENV.exportSignerSecret, this.signerSecret.secretValue.unsafeUnwrap());
   }
 
   /** The state machine's definition (state names are part of the contract with the local runner). */
@@ -343,15 +276,18 @@ export class ExportWorkflow extends Construct {
     for (const [name, value] of Object.entries(this.exportEnvironment)) fn.addEnvironment(name, value);
   }
 
-  private addSignerEnvironment(fn: lambda.Function): void {
-    fn.addEnvironment(ENV.exportSignerKeyId, this.signerKey.accessKeyId);
-    // A dynamic reference ({{resolve:secretsmanager:…}}), resolved by CloudFormation at
-    // deploy time (see Api's CURSOR_SECRET). Rotation stays consistent: a new serial
-    // changes EXPORT_SIGNER_KEY_ID too, so the function is updated, after the secret.
-    fn.addEnvironment(ENV.exportSignerSecret, this.signerSecret.secretValue.unsafeUnwrap());
+  /**
+   * Lets a task work on export files: `actions` on `exports/*` objects only (the tenant
+   * prefix below it is enforced by the handlers' keys), and with `list` also
+   * `s3:ListBucket`, so S3 answers 404 (not 403) for a missing object. Sets `EXPORTS_BUCKET`
+   * and the other export settings on `fn`.
+   */
+  public grantFiles(fn: lambda.Function, actions: readonly ExportObjectAction[], list: boolean): void {
+    this.addExportEnvironment(fn);
+    if (actions.length) this.grantObjects(fn, actions);
+    if (list) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
   }
 
-  /** `actions` on `exports/*` objects only; the tenant prefix below it is enforced by the handlers' keys. */
   private grantObjects(fn: lambda.Function, actions: readonly string[]): iam.Grant {
     const resource = `${EXPORT_KEY_PREFIX}*`;
     Validations.of(fn.role ?? fn).acknowledge({
@@ -362,11 +298,11 @@ export class ExportWorkflow extends Construct {
   }
 
   /**
-   * `ses:SendEmail` as the sender only. Granted on the address identity and, limited to
-   * that From address, on its domain identity: SES authorizes against the domain when the
-   * address itself is not (yet) verified but its domain is.
+   * `ses:SendEmail` as the sender only (`SENDER_EMAIL` set on `fn`). Granted on the address
+   * identity and, limited to that From address, on its domain identity: SES authorizes
+   * against the domain when the address itself is not (yet) verified but its domain is.
    */
-  private grantSendEmail(fn: lambda.Function): void {
+  public grantSendEmail(fn: lambda.Function): void {
     fn.addEnvironment(ENV.senderEmail, this.senderEmail);
     // ARNs built from the address, not from the identity resource, which may not be created here.
     const identity = (name: string) => Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: name });

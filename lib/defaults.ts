@@ -146,13 +146,6 @@ export const EXPORT_DEFAULTS = {
    * upload is never aborted under it.
    */
   abortIncompleteUploadsAfter: Duration.days(1),
-  /**
-   * A chunk's time limit: Lambda's maximum. The handler hands over to the next chunk well
-   * before (it watches its remaining time), so this is only the hard stop.
-   */
-  chunkTimeout: Duration.minutes(15),
-  /** 1,769 MB buys exactly one full vCPU: formatting CSV is CPU-bound, so a chunk writes more rows in its time. */
-  chunkMemorySize: 1769,
   /** Time limit of the other tasks (a few S3, DynamoDB and SES calls each). */
   taskTimeout: Duration.seconds(60),
   /** First retry delay of a failed task; doubles per attempt, with full jitter. */

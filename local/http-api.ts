@@ -1,6 +1,6 @@
 /**
  * A local stand-in for the API Gateway HTTP API (payload format 2.0): matches the
- * routes of `lib/routes.ts`, runs the Lambda authorizer (with its result cache),
+ * routes of `lib/catalogue.ts`, runs the Lambda authorizer (with its result cache),
  * builds the same events API Gateway sends and invokes the very same handler modules.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -13,7 +13,7 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   Context,
 } from 'aws-lambda';
-import { AUTHORIZER_ENTRY, ROUTES, type RouteSpec } from '../lib/routes.js';
+import { AUTHORIZER_ENTRY, ROUTES, routeKey, type RouteSpec } from '../lib/catalogue.js';
 import { LOCAL_ACCOUNT } from './env.js';
 import { referencedFunction, resourcesOfType, shortLogicalId, type CfnTemplate } from './template.js';
 
@@ -56,7 +56,7 @@ export interface ApiSettings {
   readonly cors: CorsSettings;
   /** Function settings by route key (`GET /v1/events/{id}`). */
   readonly functions: Readonly<Record<string, FunctionSettings>>;
-  /** Differences between `lib/routes.ts` and the template worth telling the developer. */
+  /** Differences between `lib/catalogue.ts` and the template worth telling the developer. */
   readonly warnings: readonly string[];
 }
 
@@ -97,15 +97,15 @@ export function apiSettingsFromTemplate(template: CfnTemplate, routes: readonly 
     const integration = refsTo(template, route.Properties?.Target, 'AWS::ApiGatewayV2::Integration')[0];
     const fn = integration && referencedFunction(template, template.Resources[integration].Properties?.IntegrationUri);
     functions[key] = functionSettings(template, fn);
-    const spec = routes.find((r) => `${r.method} ${r.path}` === key);
+    const spec = routes.find((r) => routeKey(r) === key);
     const templatePublic = (route.Properties?.AuthorizationType ?? 'NONE') === 'NONE';
-    if (spec && Boolean(spec.public) !== templatePublic) {
-      warnings.push(`route ${key} is ${spec.public ? '' : 'not '}public in lib/routes.ts but ${templatePublic ? 'has no' : 'has an'} authorizer in the template`);
+    if (spec && Boolean(spec.trigger.public) !== templatePublic) {
+      warnings.push(`route ${key} is ${spec.trigger.public ? '' : 'not '}public in lib/catalogue.ts but ${templatePublic ? 'has no' : 'has an'} authorizer in the template`);
     }
   }
   if (templateKeys.size > 0) {
     for (const r of routes) {
-      if (!templateKeys.has(`${r.method} ${r.path}`)) warnings.push(`route ${r.method} ${r.path} is missing from the template`);
+      if (!templateKeys.has(routeKey(r))) warnings.push(`route ${routeKey(r)} is missing from the template`);
     }
   }
   return {
@@ -140,9 +140,9 @@ export interface HttpApiOptions {
   readonly authCacheTtlSeconds?: number;
   /** No per-request log lines. Handler crashes are still printed. @default false */
   readonly quiet?: boolean;
-  /** @default ROUTES of lib/routes.ts */
+  /** @default the HTTP functions of lib/catalogue.ts */
   readonly routes?: readonly RouteSpec[];
-  /** @default AUTHORIZER_ENTRY of lib/routes.ts */
+  /** @default the authorizer of lib/catalogue.ts */
   readonly authorizerEntry?: string;
 }
 
@@ -171,7 +171,7 @@ interface CompiledRoute {
 function compile(spec: RouteSpec): CompiledRoute {
   const params: string[] = [];
   let literals = 0;
-  const source = spec.path.split('/').map((segment) => {
+  const source = spec.trigger.path.split('/').map((segment) => {
     const m = /^\{(\w+)(\+)?\}$/.exec(segment);
     if (!m) {
       literals++;
@@ -180,7 +180,7 @@ function compile(spec: RouteSpec): CompiledRoute {
     params.push(m[1]);
     return m[2] ? '(.+)' : '([^/]+)';
   }).join('/');
-  return { spec, routeKey: `${spec.method} ${spec.path}`, pattern: new RegExp(`^${source}$`), params, literals };
+  return { spec, routeKey: routeKey(spec), pattern: new RegExp(`^${source}$`), params, literals };
 }
 
 /** Query string → API Gateway's `queryStringParameters`: decoded, repeated keys joined with commas. */
@@ -389,7 +389,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<LocalHttpApi> 
 
     let match: { route: CompiledRoute; values: RegExpExecArray } | undefined;
     for (const route of routes) {
-      const values = route.spec.method === method ? route.pattern.exec(rawPath) : null;
+      const values = route.spec.trigger.method === method ? route.pattern.exec(rawPath) : null;
       if (values) {
         match = { route, values };
         break;
@@ -434,7 +434,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<LocalHttpApi> 
     const common = { version: '2.0', routeKey: route.routeKey, rawPath, rawQueryString, cookies, headers, queryStringParameters, pathParameters };
 
     let authorizer: { lambda: Record<string, unknown> } | undefined;
-    if (!route.spec.public) {
+    if (!route.spec.trigger.public) {
       const identitySource = settings.authorizer.identitySource.map((s) => identity(s, headers, queryStringParameters));
       if (identitySource.some((v) => !v)) return reply(401, 'Unauthorized');
       try {

@@ -24,7 +24,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { ENV, EXPORT_TASKS } from '../lib/routes.js';
+import { FUNCTION_ID_METADATA, functionById } from '../lib/catalogue.js';
+import { ENV } from '../lib/routes.js';
 import { LOCAL_ACCOUNT, localFunctionArn, localStateMachineArn, resolveValue } from './env.js';
 import { LAMBDA_CRASH_ERROR, type Faults } from './faults.js';
 import { functionSettings, lambdaContext, type FunctionSettings } from './http-api.js';
@@ -271,13 +272,13 @@ export interface LocalStateMachine {
 /**
  * The state machines of the template, definitions resolved (`Fn::Join`, function ARNs
  * → local ARNs, `DefinitionSubstitutions`), each Lambda function bound to the handler
- * module of the `EXPORT_TASKS` id its logical id contains (e.g.
- * `ExportWorkflowWriteExportChunk1A2B3C4D` → `lambdas/exports/write-chunk.ts`).
+ * module of its catalogue entry, found by the catalogue id the function carries in its
+ * template metadata (`AuditLogFunction: WriteExportChunk` → `lambdas/exports/write-chunk.ts`).
  */
 export function stateMachinesFromTemplate(
   template: CfnTemplate,
   root: string,
-  tasks: Readonly<Record<string, string>> = EXPORT_TASKS,
+  entryOf: (functionId: string) => string = (id) => functionById(id).entry,
 ): { machines: LocalStateMachine[]; warnings: string[] } {
   const warnings: string[] = [];
   const modules = new Map<string, Promise<Handler>>();
@@ -294,10 +295,9 @@ export function stateMachinesFromTemplate(
     return mod;
   };
   const bindings: Record<string, TaskBinding> = {};
-  for (const [id] of resourcesOfType(template, 'AWS::Lambda::Function')) {
-    const short = shortLogicalId(id);
-    const task = Object.keys(tasks).filter((t) => short.includes(t)).sort((a, b) => b.length - a.length)[0];
-    if (task) bindings[localFunctionArn(id)] = { task, fn: functionSettings(template, id), handler: () => load(tasks[task]) };
+  for (const [id, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+    const task = resource.Metadata?.[FUNCTION_ID_METADATA];
+    if (typeof task === 'string') bindings[localFunctionArn(id)] = { task, fn: functionSettings(template, id), handler: () => load(entryOf(task)) };
   }
   const exportMachines = new Set<string>();
   for (const [, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {

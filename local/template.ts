@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 export interface CfnResource {
   readonly Type: string;
   readonly Properties?: Record<string, any>;
+  readonly Metadata?: Record<string, any>;
 }
 
 /** The parts of a CloudFormation template the local runner reads. */

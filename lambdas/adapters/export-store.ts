@@ -8,12 +8,13 @@
  */
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ExportProgress, ExportRecord } from '../core/exports.js';
+import { CONTROL_INDEX } from '../core/keys.js';
 import { config } from '../shared/config.js';
 import { ddb } from './dynamodb.js';
 import { transact, type TransactItem } from './transactions.js';
 
 const TableName = config.controlTable;
-const INDEX = 'byTenant';
+const INDEX = CONTROL_INDEX.name;
 
 const exportPk = (tenant: string, id: string) => `EXPORT#${tenant}#${id}`;
 const key = (tenant: string, id: string) => ({ pk: exportPk(tenant, id), sk: 'EXPORT' });

@@ -7,6 +7,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulidx';
+import { CONTROL_INDEX } from '../core/keys.js';
 import type { Scope } from '../core/schemas.js';
 import { config } from '../shared/config.js';
 import { ddb } from './dynamodb.js';
@@ -66,7 +67,7 @@ export async function createToken(
 /** The tenant's tokens, newest first (at most 1,000). */
 export async function listTokens(tenant: string): Promise<TokenInfo[]> {
   const r = await ddb.send(new QueryCommand({
-    TableName, IndexName: 'byTenant', KeyConditionExpression: 'gp = :gp',
+    TableName, IndexName: CONTROL_INDEX.name, KeyConditionExpression: `${CONTROL_INDEX.partitionKey} = :gp`,
     ExpressionAttributeValues: { ':gp': `TENANT#${tenant}#TOKENS` }, ScanIndexForward: false, Limit: 1000,
   }));
   return (r.Items as TokenItem[] | undefined ?? []).map(info);

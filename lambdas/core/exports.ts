@@ -152,8 +152,14 @@ export function freezeWindow(filters: EventFilter, createdAt: string): EventFilt
   };
 }
 
+/**
+ * Key prefix of every export object: `exports/{tenant}/{exportId}.csv`, and a chunk's carry-over
+ * `exports/{tenant}/{exportId}.carry/{n}`. The bucket's lifecycle expiry and every S3 permission
+ * (`ExportWorkflow`) are scoped to it.
+ */
+export const EXPORT_KEY_PREFIX = 'exports/';
 /** The S3 key of an export's file: one prefix per tenant. */
-export const exportKey = (tenant: string, id: string): string => `exports/${encodeURIComponent(tenant)}/${id}.csv`;
+export const exportKey = (tenant: string, id: string): string => `${EXPORT_KEY_PREFIX}${encodeURIComponent(tenant)}/${id}.csv`;
 /** The S3 key of a chunk's carry-over (`seq` makes a retried chunk write a new object, never a half-read one). */
 export const carryKey = (key: string, seq: number): string => `${key}.carry/${seq}`;
 /** The file name a browser saves. */
@@ -166,14 +172,14 @@ export function linkLifetimeSeconds(now: number, ttlHours: number, fileExpiresAt
   return Math.max(0, Math.min(ttl, Math.floor((Date.parse(fileExpiresAt) - now) / 1000)));
 }
 
-/**
- * A workflow error whose message is safe to show to the user and that retrying
- * cannot fix. Its name is what the state machine's `Retry` matches to skip retries.
- */
+/** Name of {@link PermanentExportError}: what the state machine's `Retry` matches to skip retries. */
+export const PERMANENT_EXPORT_ERROR = 'PermanentExportError';
+
+/** A workflow error whose message is safe to show to the user and that retrying cannot fix. */
 export class PermanentExportError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'PermanentExportError';
+    this.name = PERMANENT_EXPORT_ERROR;
   }
 }
 
@@ -186,7 +192,7 @@ export class ExportDependencyError extends Error {
 }
 
 /** Errors whose messages were written for users. */
-const SAFE_ERRORS = new Set(['PermanentExportError', 'ExportDependencyError']);
+const SAFE_ERRORS = new Set([PERMANENT_EXPORT_ERROR, 'ExportDependencyError']);
 
 /**
  * Why an export failed, in words for its requester, from the `{Error, Cause}` the

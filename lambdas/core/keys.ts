@@ -19,11 +19,22 @@
 import { decodeBody, encodeBody } from './body-codec.js';
 import type { AuditEvent } from './event.js';
 
-/** Index names, as created by the `EventStore` construct. */
+// The names below are shared with the infrastructure: the `EventStore` construct creates the tables and indexes from them.
+
+/** Index names of the Events table. */
 export const INDEX = { byTime: 'byTime', byActor: 'byActor', byResource: 'byResource', byProject: 'byProject' } as const;
 export type IndexName = (typeof INDEX)[keyof typeof INDEX];
-/** The partition-key attribute of each index; they all share the sort key `s`. */
-export const INDEX_KEY: Record<IndexName, 'tp' | 'ap' | 'rp' | 'pp'> = { byTime: 'tp', byActor: 'ap', byResource: 'rp', byProject: 'pp' };
+/**
+ * The partition-key attribute of each index; they all share the sort key {@link SORT_KEY}.
+ * Items without the attribute are absent from that index, so byResource and byProject are sparse.
+ */
+export const INDEX_KEY: Readonly<Record<IndexName, 'tp' | 'ap' | 'rp' | 'pp'>> = { byTime: 'tp', byActor: 'ap', byResource: 'rp', byProject: 'pp' };
+/** Sort key of every Events index: `{occurredAt ISO}#{eventId}`, so a descending Query is newest first. */
+export const SORT_KEY = 's';
+/** TTL attribute of the Events table (epoch seconds); reads also filter on it, since TTL deletes lag. */
+export const TTL_ATTRIBUTE = 'expiresAt';
+/** The Control table's one global secondary index: a tenant's tokens and exports, newest first. */
+export const CONTROL_INDEX = { name: 'byTenant', partitionKey: 'gp', sortKey: 'gs' } as const;
 
 /** A stored Events item (attribute names are short: they are paid for on every item). */
 export interface EventItem {

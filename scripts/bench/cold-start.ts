@@ -134,17 +134,15 @@ export interface ColdStartRow {
 /** P4: bundle sizes and module init times of every route handler and the authorizer. */
 export async function benchColdStart(): Promise<ColdStartRow[]> {
   section(`P4 cold start: bundles as AuditFunction builds them (esbuild ${esbuildVersion}), init in fresh Node ${process.version} processes`);
-  const [{ BUNDLING_DEFAULTS, FUNCTION_DEFAULTS }, { ROUTES, AUTHORIZER_ENTRY, EXPORT_TASKS }] = await Promise.all([
+  const [{ BUNDLING_DEFAULTS, FUNCTION_DEFAULTS }, { FUNCTIONS }] = await Promise.all([
     import('../../lib/defaults.js'),
-    import('../../lib/routes.js'),
+    import('../../lib/catalogue.js'),
   ]);
   /** Label of the column that flips run-time source maps. */
   const FLIPPED = FUNCTION_DEFAULTS.sourceMapsAtRuntime ? 'no maps' : 'with maps';
   // The API's functions (a user waits on their cold starts) and the export workflow's tasks (background).
   const entries = [
-    ...ROUTES.map((r) => ({ name: r.id, entry: r.entry, api: true })),
-    { name: 'Authorizer', entry: AUTHORIZER_ENTRY, api: true },
-    ...Object.entries(EXPORT_TASKS).map(([name, entry]) => ({ name, entry, api: false })),
+    ...FUNCTIONS.map((f) => ({ name: f.id as string, entry: f.entry as string, api: f.trigger.kind === 'http' || f.trigger.kind === 'authorizer' })),
   ];
   const out = mkdtempSync(join(tmpdir(), 'audit-log-bench-bundles-'));
   try {

@@ -3,7 +3,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Api } from '../../lib/Api';
 import { EventStore } from '../../lib/EventStore';
-import { ENV, ROUTES } from '../../lib/routes';
+import { ROUTES, routeKey } from '../../lib/catalogue';
+import { ENV } from '../../lib/routes';
 import { actionsOnTable, functionOfRoute, functionReferencedBy, logicalIdOf, ofType, statementsOf, synthStack } from './synth';
 
 type Synth = ReturnType<typeof synthStack>;
@@ -27,8 +28,8 @@ describe('Api', () => {
 
   it('has one route per RouteSpec, each with its own function', () => {
     const routeKeys = ofType(synth.resources, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
-    expect(routeKeys.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
-    const functions = new Set(ROUTES.map((r) => functionOfRoute(synth.resources, `${r.method} ${r.path}`)));
+    expect(routeKeys.sort()).toEqual(ROUTES.map((r) => routeKey(r)).sort());
+    const functions = new Set(ROUTES.map((r) => functionOfRoute(synth.resources, routeKey(r))));
     expect(functions.size).toBe(ROUTES.length);
     expect(functions.has(authorizerFnId)).toBe(false);
   });
@@ -43,7 +44,7 @@ describe('Api', () => {
     });
   });
 
-  it.each(ROUTES.filter((r) => !r.public).map((r) => [`${r.method} ${r.path}`]))('protects %s with the authorizer', (routeKey) => {
+  it.each(ROUTES.filter((r) => !r.trigger.public).map((r) => [routeKey(r)]))('protects %s with the authorizer', (routeKey) => {
     synth.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: routeKey,
       AuthorizationType: 'CUSTOM',
@@ -51,7 +52,7 @@ describe('Api', () => {
     });
   });
 
-  it.each(ROUTES.filter((r) => r.public).map((r) => [`${r.method} ${r.path}`]))('leaves public route %s open', (routeKey) => {
+  it.each(ROUTES.filter((r) => r.trigger.public).map((r) => [routeKey(r)]))('leaves public route %s open', (routeKey) => {
     synth.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: routeKey,
       AuthorizationType: 'NONE',
@@ -71,7 +72,7 @@ describe('Api', () => {
     expect(vars[ENV.cursorSecret]).toBeUndefined();
   });
 
-  it.each(ROUTES.map((r) => [r.id, `${r.method} ${r.path}`]))('wires the stack parameters into %s', (_id, routeKey) => {
+  it.each(ROUTES.map((r) => [r.id, routeKey(r)]))('wires the stack parameters into %s', (_id, routeKey) => {
     const vars = synth.resources[functionOfRoute(synth.resources, routeKey)].Properties.Environment.Variables;
     expect(vars[ENV.retentionDays]).toEqual({ Ref: 'RetentionDays' });
     expect(vars[ENV.maxRetentionDays]).toEqual({ Ref: 'MaxRetentionDays' });
@@ -82,7 +83,7 @@ describe('Api', () => {
     const secretId = logicalIdOf(synth.resources, 'AWS::SecretsManager::Secret', 'ApiCursorSecret');
     expect(synth.resources[secretId].Properties.GenerateSecretString).toMatchObject({ PasswordLength: 48, ExcludePunctuation: true });
     for (const route of ROUTES) {
-      const vars = synth.resources[functionOfRoute(synth.resources, `${route.method} ${route.path}`)].Properties.Environment.Variables;
+      const vars = synth.resources[functionOfRoute(synth.resources, routeKey(route))].Properties.Environment.Variables;
       expect(vars[ENV.cursorSecret], route.id).toEqual({
         'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:::}}']],
       });

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '../../lib/routes';
+import { ROUTES, routeKey } from '../../lib/catalogue';
 import { actionsOnTable, functionOfRoute, logicalIdOf, ofType, statementsOf, synthStack, type Resource } from './synth';
 
 type Synth = ReturnType<typeof synthStack>;
@@ -100,11 +100,11 @@ describe('EventStore', () => {
 
     it('gives read-only routes no write action on the events table', () => {
       // Prepare
-      const readers = ROUTES.filter((r) => r.tables.events === 'read');
+      const readers = ROUTES.filter((r) => r.needs.events === 'read');
       expect(readers.map((r) => r.id)).toContain('ListEvents');
       for (const route of readers) {
         // Act
-        const actions = actionsOnTable(statementsOf(synth.resources, functionOfRoute(synth.resources, `${route.method} ${route.path}`)), eventsId);
+        const actions = actionsOnTable(statementsOf(synth.resources, functionOfRoute(synth.resources, routeKey(route))), eventsId);
         // Assess
         expect(actions, route.id).toContain('dynamodb:Query');
         expect([...actions].filter((a) => WRITES.includes(a) || a.includes('*')), route.id).toEqual([]);
@@ -126,19 +126,19 @@ describe('EventStore', () => {
 
     it('gives routes without a table in their spec no access to it at all', () => {
       for (const route of ROUTES) {
-        const statements = statementsOf(synth.resources, functionOfRoute(synth.resources, `${route.method} ${route.path}`));
-        if (!route.tables.events) expect(actionsOnTable(statements, eventsId).size, `${route.id} on events`).toBe(0);
-        if (!route.tables.control) expect(actionsOnTable(statements, controlId).size, `${route.id} on control`).toBe(0);
+        const statements = statementsOf(synth.resources, functionOfRoute(synth.resources, routeKey(route)));
+        if (!route.needs.events) expect(actionsOnTable(statements, eventsId).size, `${route.id} on events`).toBe(0);
+        if (!route.needs.control) expect(actionsOnTable(statements, controlId).size, `${route.id} on control`).toBe(0);
       }
       expect(actionsOnTable(statementsOf(synth.resources, functionOfRoute(synth.resources, 'GET /v1/settings')), eventsId).size).toBe(0);
     });
 
     it('sets EVENTS_TABLE / CONTROL_TABLE exactly where access was granted', () => {
       for (const route of ROUTES) {
-        const fn = synth.resources[functionOfRoute(synth.resources, `${route.method} ${route.path}`)];
+        const fn = synth.resources[functionOfRoute(synth.resources, routeKey(route))];
         const vars = fn.Properties.Environment.Variables;
-        expect(vars.EVENTS_TABLE, route.id).toEqual(route.tables.events ? { Ref: eventsId } : undefined);
-        expect(vars.CONTROL_TABLE, route.id).toEqual(route.tables.control ? { Ref: controlId } : undefined);
+        expect(vars.EVENTS_TABLE, route.id).toEqual(route.needs.events ? { Ref: eventsId } : undefined);
+        expect(vars.CONTROL_TABLE, route.id).toEqual(route.needs.control ? { Ref: controlId } : undefined);
       }
     });
 

@@ -3,7 +3,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EventStore } from '../../lib/EventStore';
 import { ExportWorkflow } from '../../lib/ExportWorkflow';
-import { ENV, EXPORT_TASKS, ROUTES, type ExportTaskId } from '../../lib/routes';
+import { functionsOf, ROUTES, routeKey } from '../../lib/catalogue';
+import type { ExportTaskId } from '../../lib/ExportWorkflow';
+import { ENV } from '../../lib/routes';
+
+const EXPORT_TASK_IDS = functionsOf('task').filter((f) => f.trigger.workflow === 'export').map((f) => f.id);
 import { functionOfRoute, logicalIdOf, ofType, statementsOf, synthStack, type Resource, type Statement } from './synth';
 
 type Synth = ReturnType<typeof synthStack>;
@@ -50,7 +54,7 @@ describe('ExportWorkflow', () => {
     stateMachineId = logicalIdOf(synth.resources, 'AWS::StepFunctions::StateMachine', 'ExportWorkflowExportStateMachine');
     definition = definitionOf(synth.resources[stateMachineId]);
     taskFn = Object.fromEntries(
-      Object.keys(EXPORT_TASKS).map((id) => [id, logicalIdOf(synth.resources, 'AWS::Lambda::Function', `ExportWorkflow${id}`)]),
+      EXPORT_TASK_IDS.map((id) => [id, logicalIdOf(synth.resources, 'AWS::Lambda::Function', `ExportWorkflow${id}`)]),
     ) as Record<ExportTaskId, string>;
   });
 
@@ -254,7 +258,7 @@ describe('ExportWorkflow', () => {
       expect(synth.resources[taskFn[taskId]].Properties).toMatchObject({ MemorySize, Timeout });
     });
 
-    it.each(Object.keys(EXPORT_TASKS))('gives %s the export settings and the stack-wide configuration', (taskId) => {
+    it.each(EXPORT_TASK_IDS)('gives %s the export settings and the stack-wide configuration', (taskId) => {
       const vars = synth.resources[taskFn[taskId as ExportTaskId]].Properties.Environment.Variables;
       expect(vars).toMatchObject({
         [ENV.exportsBucket]: { Ref: bucketId },
@@ -335,7 +339,7 @@ describe('ExportWorkflow', () => {
 
   describe('routes', () => {
     const route = (id: string) => ROUTES.find((r) => r.id === id)!;
-    const routeFn = (id: string) => functionOfRoute(synth.resources, `${route(id).method} ${route(id).path}`);
+    const routeFn = (id: string) => functionOfRoute(synth.resources, routeKey(route(id)));
 
     it('lets CreateExport start executions of exactly the export state machine, and nothing else of it', () => {
       const statements = statementsOf(synth.resources, routeFn('CreateExport'));
@@ -369,7 +373,7 @@ describe('ExportWorkflow', () => {
     });
 
     it('gives routes without exports in their spec none of the export settings', () => {
-      for (const r of ROUTES.filter((x) => !x.exports)) {
+      for (const r of ROUTES.filter((x) => !x.needs.startExport && !x.needs.presignDownloads)) {
         const vars = synth.resources[routeFn(r.id)].Properties.Environment.Variables;
         for (const name of [ENV.exportsBucket, ENV.exportStateMachine, ENV.exportSignerKeyId, ENV.exportSignerSecret]) {
           expect(vars[name], `${r.id} ${name}`).toBeUndefined();

@@ -142,12 +142,12 @@ describe('HTTP API emulation (fixture handlers)', () => {
       quiet: true,
       authorizerEntry: 'authz.mjs',
       routes: [
-        { id: 'Echo', method: 'GET', path: '/items/{id}', entry: 'echo.mjs', tables: {} },
-        { id: 'EchoPost', method: 'POST', path: '/items', entry: 'echo.mjs', tables: {} },
-        { id: 'Literal', method: 'GET', path: '/items/special', entry: 'plain.mjs', tables: {} },
-        { id: 'Public', method: 'GET', path: '/public', entry: 'echo.mjs', tables: {}, public: true },
-        { id: 'Boom', method: 'GET', path: '/boom', entry: 'boom.mjs', tables: {} },
-        { id: 'Slow', method: 'GET', path: '/slow', entry: 'slow.mjs', tables: {} },
+        { id: 'Echo', entry: 'echo.mjs', trigger: { kind: 'http', method: 'GET', path: '/items/{id}' }, needs: {} },
+        { id: 'EchoPost', entry: 'echo.mjs', trigger: { kind: 'http', method: 'POST', path: '/items' }, needs: {} },
+        { id: 'Literal', entry: 'plain.mjs', trigger: { kind: 'http', method: 'GET', path: '/items/special' }, needs: {} },
+        { id: 'Public', entry: 'echo.mjs', trigger: { kind: 'http', method: 'GET', path: '/public', public: true }, needs: {} },
+        { id: 'Boom', entry: 'boom.mjs', trigger: { kind: 'http', method: 'GET', path: '/boom' }, needs: {} },
+        { id: 'Slow', entry: 'slow.mjs', trigger: { kind: 'http', method: 'GET', path: '/slow' }, needs: {} },
       ],
     });
   });

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../lambdas/core/limits.js';
 import { openApiDocument } from '../../lambdas/docs/spec.js';
-import { ROUTES } from '../../lib/routes.js';
+import { ROUTES, routeKey } from '../../lib/catalogue.js';
 import { renderDocs } from '../../scripts/docs.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -41,7 +41,7 @@ describe('docs/ (npm run docs)', () => {
     // Prepare
     const paths = openApiDocument.paths as Record<string, Record<string, unknown>>;
     const documented = Object.entries(paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
-    const served = ROUTES.map((r) => `${r.method} ${r.path}`);
+    const served = ROUTES.map((r) => routeKey(r));
 
     // Assess
     expect([...documented].sort()).toEqual([...served].sort());

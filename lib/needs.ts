@@ -1,0 +1,58 @@
+import { AuditFunction, type AuditFunctionProps } from './AuditFunction';
+import type { FunctionSpec } from './catalogue';
+import type { EventStore } from './EventStore';
+import type { ExportWorkflow } from './ExportWorkflow';
+import type { Construct } from 'constructs';
+import { Duration } from 'aws-cdk-lib';
+
+/** The constructs that own what a function may need. */
+export interface NeedProviders {
+  /** Owns the tables. */
+  readonly eventStore: EventStore;
+  /**
+   * Owns export files, the state machine, the link signer and the mail sender.
+   * @default - none: a function needing any of them is an error
+   */
+  readonly exportWorkflow?: ExportWorkflow;
+}
+
+/**
+ * Turns a catalogue entry's `needs` into grants, each with the environment variables that
+ * go with it (every `grant*` method sets them): the one place where access is decided.
+ */
+export function grantNeeds(fn: AuditFunction, spec: FunctionSpec, providers: NeedProviders): void {
+  const { needs } = spec;
+  if (needs.events) providers.eventStore.grantEvents(fn, needs.events);
+  if (needs.control) providers.eventStore.grantControl(fn, needs.control);
+  const exportNeeds = [needs.startExport, needs.presignDownloads, needs.exportFiles, needs.mail].some(Boolean);
+  if (!exportNeeds) return;
+  const workflow = providers.exportWorkflow;
+  if (!workflow) throw new Error(`Function ${spec.id} needs the export workflow (startExport, presignDownloads, exportFiles or mail), but no exportWorkflow was given`);
+  if (needs.startExport) workflow.grantRequest(fn);
+  if (needs.presignDownloads) workflow.grantDownload(fn);
+  if (needs.exportFiles) workflow.grantFiles(fn, needs.exportFiles.actions, needs.exportFiles.list ?? false);
+  if (needs.mail) workflow.grantSendEmail(fn);
+}
+
+/**
+ * Creates the function of catalogue entry `spec` under `scope` (construct id = its id) and
+ * grants what it needs. `props` adds what the owning construct decides (environment, log
+ * retention, a default timeout).
+ */
+export function newCatalogueFunction(
+  scope: Construct,
+  spec: FunctionSpec,
+  providers: NeedProviders,
+  props: Omit<AuditFunctionProps, 'entry' | 'functionId'> = {},
+): AuditFunction {
+  const fn = new AuditFunction(scope, spec.id, {
+    ...props,
+    entry: spec.entry,
+    functionId: spec.id,
+    description: spec.description ?? props.description,
+    ...(spec.memorySize ? { memorySize: spec.memorySize } : {}),
+    ...(spec.timeoutSeconds ? { timeout: Duration.seconds(spec.timeoutSeconds) } : {}),
+  });
+  grantNeeds(fn, spec, providers);
+  return fn;
+}
