@@ -26,6 +26,9 @@ export async function requestExport(principal: Principal, input: CreateExportInp
     key: exportKey(tenant, id), seq: 0, part: 1, rowCount: 0, bytes: 0,
   };
   const audit = await auditItem(tenant, {
+    // Just after the frozen window's end (`to` = createdAt, inclusive): an export never contains
+    // its own request, however fast the request runs (with cached settings it may take under 1 ms).
+    occurredAt: new Date(Date.parse(createdAt) + 1).toISOString(),
     action: 'audit_export.requested',
     actor: { type: 'api_token', id: principal.tokenId },
     resource: { type: 'audit_export', id },
