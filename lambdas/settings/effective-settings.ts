@@ -15,8 +15,12 @@ export interface EffectiveSettings {
   storedShards: number;
 }
 
-export async function effectiveSettings(tenant: string): Promise<EffectiveSettings> {
-  const stored = await loadSettings(tenant);
+/**
+ * The tenant's settings as the functions apply them. They may be up to `config.settingsCacheSeconds`
+ * old (see adapters/settings-store.ts) unless `fresh` is set.
+ */
+export async function effectiveSettings(tenant: string, opts: { fresh?: boolean } = {}): Promise<EffectiveSettings> {
+  const stored = await loadSettings(tenant, opts);
   return {
     retentionDays: Math.min(stored.retentionDays ?? config.retentionDays, config.maxRetentionDays),
     recording: stored.recording ?? {},

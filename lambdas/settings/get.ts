@@ -4,7 +4,8 @@ import { countOutcome, json, route } from '../shared/http.js';
 import { effectiveSettings } from './effective-settings.js';
 
 export const handler = route({ scope: 'admin' }, async (_event, { principal }) => {
-  const { retentionDays, recording } = await effectiveSettings(principal.tenant);
+  // Read, not cached: an admin sees what is stored, including a change just made elsewhere.
+  const { retentionDays, recording } = await effectiveSettings(principal.tenant, { fresh: true });
   countOutcome('SettingsRead');
   return json(200, { retentionDays, recording, defaultRetentionDays: config.retentionDays, maxRetentionDays: config.maxRetentionDays });
 });

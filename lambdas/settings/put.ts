@@ -17,7 +17,8 @@ export const handler = route({ scope: 'admin', body: true }, async (_event, { pr
   if (patch.retentionDays !== undefined && patch.retentionDays > config.maxRetentionDays) {
     throw new ValidationError('The settings are invalid.', [{ path: 'retentionDays', message: `must be at most ${config.maxRetentionDays} (the stack's MaxRetentionDays)` }]);
   }
-  const before = await effectiveSettings(principal.tenant);
+  // Read, not cached: the audit event's `before` and the merged result are what is stored.
+  const before = await effectiveSettings(principal.tenant, { fresh: true });
   const after = { retentionDays: patch.retentionDays ?? before.retentionDays, recording: patch.recording ?? before.recording };
   const audit = await auditItem(principal.tenant, {
     action: 'audit_settings.updated',

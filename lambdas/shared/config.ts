@@ -19,6 +19,14 @@ function positiveInt(name: string, fallback?: number): number {
   return value;
 }
 
+function nonNegativeInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`Environment variable ${name} must be a non-negative integer, got '${raw}'`);
+  return value;
+}
+
 export const config = {
   get eventsTable() { return required(ENV.eventsTable); },
   get controlTable() { return required(ENV.controlTable); },
@@ -48,6 +56,12 @@ export const config = {
   get exportChunkMaxRows() { return positiveInt(ENV.exportChunkMaxRows, 1_000_000); },
   /** AWS region the functions run in. */
   get region() { return required('AWS_REGION'); },
+  /**
+   * How long a function reuses a tenant's settings (retention, recording switches, shard mark) it
+   * read or wrote, in seconds; 0 reads them on every request. A change made through PUT /v1/settings
+   * applies at once in the function that made it and within this many seconds in the others.
+   */
+  get settingsCacheSeconds() { return nonNegativeInt(ENV.settingsCacheSeconds, 10); },
   /** Authorizer's in-memory token cache lifetime (s); with API Gateway's 30 s cache a revocation bites within 60 s. */
   get tokenCacheSeconds() { return Number(process.env.TOKEN_CACHE_SECONDS ?? 25); },
 };
