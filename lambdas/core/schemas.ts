@@ -35,22 +35,26 @@ const keyIssue = (input: Record<string, unknown>, key: string, message: string):
   path: [{ type: 'object', origin: 'value', input, key, value: input[key] }],
 } as v.BaseIssue<unknown>);
 
+/**
+ * `schema` (an object schema whose unknown keys are issues) that also rejects `__proto__`, `constructor`
+ * and `prototype` when `known` does not name them: valibot skips those keys without a word.
+ */
+export const rejectingSkippedKeys = <S extends v.GenericSchema>(schema: S, known: object = {}): S => ({
+  ...schema,
+  '~run'(dataset: v.UnknownDataset, config: v.Config<v.BaseIssue<unknown>>) {
+    const input = dataset.value;
+    const out = schema['~run'](dataset, config) as v.OutputDataset<unknown, v.BaseIssue<unknown>>;
+    if (!isPlainObject(input)) return out;
+    const skipped = SKIPPED_KEYS.filter((key) => Object.hasOwn(input, key) && !Object.hasOwn(known, key));
+    if (!skipped.length) return out;
+    const issues = [...(out.issues ?? []), ...skipped.map((key) => keyIssue(input, key, 'is not a known field'))];
+    return { typed: false, value: out.value, issues } as v.OutputDataset<unknown, v.BaseIssue<unknown>>;
+  },
+});
+
 /** A JSON object that rejects unknown keys, reporting every one of them (valibot's strictObject stops at the first). */
-const strict = <E extends v.ObjectEntries>(entries: E, message = 'must be a JSON object') => {
-  const schema = v.pipe(v.custom<object>(isPlainObject, message), v.objectWithRest(entries, v.never('is not a known field'), message));
-  return {
-    ...schema,
-    '~run'(dataset: v.UnknownDataset, config: v.Config<v.BaseIssue<unknown>>) {
-      const input = dataset.value;
-      const out = schema['~run'](dataset, config) as v.OutputDataset<unknown, v.BaseIssue<unknown>>;
-      if (!isPlainObject(input)) return out;
-      const skipped = SKIPPED_KEYS.filter((key) => Object.hasOwn(input, key) && !Object.hasOwn(entries, key));
-      if (!skipped.length) return out;
-      const issues = [...(out.issues ?? []), ...skipped.map((key) => keyIssue(input, key, 'is not a known field'))];
-      return { typed: false, value: out.value, issues } as v.OutputDataset<unknown, v.BaseIssue<unknown>>;
-    },
-  } as unknown as v.ObjectSchema<E, undefined>;
-};
+const strict = <E extends v.ObjectEntries>(entries: E, message = 'must be a JSON object') =>
+  rejectingSkippedKeys(v.pipe(v.custom<object>(isPlainObject, message), v.objectWithRest(entries, v.never('is not a known field'), message)), entries) as unknown as v.ObjectSchema<E, undefined>;
 const text = (max: number) => v.pipe(str(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(max, `must be at most ${max} characters`));
 const pattern = (max: number, re: RegExp, message: string) => v.pipe(str(), v.maxLength(max, `must be at most ${max} characters`), v.regex(re, message));
 const oneOf = <T extends readonly string[]>(values: T) => v.picklist(values, `must be one of ${values.join(', ')}`);
@@ -249,7 +253,12 @@ export function toDetails(issues: readonly Issue[], prefix: (string | number)[] 
 
 /** `['events', 3, 'actor', 'id']` → `events[3].actor.id`. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '') || '(body)';
+  return path.reduce<string>((acc, part) => {
+    if (typeof part === 'number') return `${acc}[${part}]`;
+    const name = String(part);
+    if (!name) return `${acc}[""]`; // an empty key still gets a path of its own: `events[0][""]`
+    return acc ? `${acc}.${name}` : name;
+  }, '') || '(body)';
 }
 
 /** Parses `value` with `schema`, or throws a 400 listing every problem. */

@@ -75,8 +75,10 @@ const jsonBody = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
     }
     if (!raw.trim()) throw new ValidationError('The request body is empty; a JSON object is required.', [{ path: '(body)', message: 'is required' }], 'invalid_json');
     // Before parsing: JSON.parse spends seconds on a megabyte of brackets, and deep values overflow any recursive walk.
-    const deep = nestingOverflow(raw, LIMITS.maxBodyNesting);
+    const deep = nestingOverflow(raw, LIMITS.maxBodyNesting, 4);
     if (deep) {
+      // The field, not a position inside it: `events[2].changes.after`, `events[0].metadata` (not `.metadata[0]`).
+      while (deep.length > 1 && typeof deep.at(-1) === 'number' && typeof deep.at(-2) === 'string') deep.pop();
       throw new ValidationError(`The request body nests objects and arrays more than ${LIMITS.maxBodyNesting} levels deep.`, [
         { path: formatPath(deep), message: `is nested too deeply (metadata and changes may nest ${LIMITS.maxNestingDepth} levels)` },
       ]);
@@ -153,7 +155,7 @@ export function queryParams(event: ApiEvent, repeatable: readonly string[] = [])
     else entries.push([key, values[0]!]);
   }
   if (repeated.length) {
-    throw new ValidationError('The query string is invalid.', repeated.map((path) => ({ path, message: 'is given more than once; give it once' })));
+    throw new ValidationError('The query string is invalid.', repeated.map((key) => ({ path: formatPath([key]), message: 'is given more than once; give it once' })));
   }
   return Object.fromEntries(entries);
 }
