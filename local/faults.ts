@@ -1,6 +1,7 @@
 /**
  * Local-only fault injection for failure-path tests: SES rejecting a recipient, S3
- * answering an error, a Step Functions task crashing before or after its handler ran.
+ * answering an error, a Step Functions task crashing before or after its handler ran,
+ * DynamoDB throttling a share of calls (answered by local/dynamodb-proxy.ts).
  *
  * The rules live in the runner's process (where the emulators run); test workers run
  * in other processes and manage them over HTTP through a tiny control server:
@@ -64,17 +65,61 @@ export interface TaskCrashRule {
   readonly times?: number;
 }
 
-export type FaultRule = SesRejectRule | S3FailRule | TaskCrashRule;
+/** DynamoDB operation names, as in the `x-amz-target` header (`DynamoDB_20120810.PutItem`). */
+export const DYNAMODB_WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems'] as const;
+export const DYNAMODB_READS = ['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems'] as const;
+export type DynamoDbOperation = (typeof DYNAMODB_WRITES)[number] | (typeof DYNAMODB_READS)[number];
 
-/** A rule as listed by `GET /faults`. */
-export type ActiveFault = FaultRule & { readonly id: string; readonly hits: number };
+/** The two throttling errors DynamoDB answers (HTTP 400); the SDK retries both as throttling. */
+export type DynamoDbThrottleError = 'ProvisionedThroughputExceededException' | 'ThrottlingException';
+
+/**
+ * A share of matching DynamoDB calls is throttled the way DynamoDB throttles: an HTTP 400
+ * `ProvisionedThroughputExceededException` or `ThrottlingException`, or, for BatchWriteItem
+ * and BatchGetItem, a partial success whose `UnprocessedItems`/`UnprocessedKeys` hold some of
+ * the request's items (only the rest reaches DynamoDB Local). Which calls are throttled is
+ * drawn from a PRNG seeded per rule, so a sequence of calls meets the same fate every run.
+ * `hits` counts throttled calls; `times` caps them.
+ */
+export interface DynamoDbThrottleRule {
+  readonly kind: 'dynamodb-throttle';
+  /** Share of matching calls throttled, 0..1. */
+  readonly share: number;
+  /** Operation names, or `writes` (PutItem, UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems) or `reads` (GetItem, BatchGetItem, Query, Scan, TransactGetItems). @default every operation */
+  readonly operations?: readonly DynamoDbOperation[] | 'writes' | 'reads';
+  /** The error of a throttled call. @default either, drawn per call */
+  readonly error?: DynamoDbThrottleError;
+  /**
+   * For BatchWriteItem/BatchGetItem: the share of a throttled call's items returned
+   * unprocessed in a partial success (rounded, at least 1 and at most all but 1; a call of
+   * one item answers the error instead). @default none: throttled batch calls answer the error
+   */
+  readonly unprocessedShare?: number;
+  /** With `unprocessedShare`: the share of throttled batch calls answered as a partial success rather than the error. @default 1 */
+  readonly partialShare?: number;
+  /** Only calls naming keys of this tenant (a string value starting `<tenant>#`, containing `#<tenant>#` or ending `#<tenant>`, e.g. `TENANT#<tenant>`). @default any */
+  readonly tenant?: string;
+  /** Or (with `tenant`: either matches) calls whose request body contains one of these strings, e.g. `TOKEN#<id>` for a token lookup. @default any */
+  readonly bodyContains?: readonly string[];
+  /** Only calls naming this table. @default any */
+  readonly table?: string;
+  /** PRNG seed. @default 1 */
+  readonly seed?: number;
+  /** @default no limit */
+  readonly times?: number;
+}
+
+export type FaultRule = SesRejectRule | S3FailRule | TaskCrashRule | DynamoDbThrottleRule;
+
+/** A rule as listed by `GET /faults`; `outcomes` counts hits by what they answered, where an emulator tells (e.g. `ThrottlingException: 12`). */
+export type ActiveFault = FaultRule & { readonly id: string; readonly hits: number; readonly outcomes?: Readonly<Record<string, number>> };
 
 /** The error name a crashed Lambda invocation surfaces with in Step Functions. */
 export const LAMBDA_CRASH_ERROR = 'Lambda.Unknown';
 
 /** The rules of one local stack. Emulators ask {@link Faults.take} on every request they may fail. */
 export class Faults {
-  private readonly rules = new Map<string, { rule: FaultRule; hits: number }>();
+  private readonly rules = new Map<string, { rule: FaultRule; hits: number; outcomes?: Record<string, number> }>();
   private next = 1;
 
   /** Adds a rule (validated) and returns its id. */
@@ -93,8 +138,23 @@ export class Faults {
     this.rules.clear();
   }
 
+  /** Whether any rule of `kind` is active (cheap: callers on a hot path skip all work when not). */
+  has(kind: FaultRule['kind']): boolean {
+    for (const { rule } of this.rules.values()) if (rule.kind === kind) return true;
+    return false;
+  }
+
   list(): ActiveFault[] {
-    return [...this.rules].map(([id, { rule, hits }]) => ({ ...rule, id, hits }));
+    return [...this.rules].map(([id, { rule, hits, outcomes }]) => ({ ...rule, id, hits, ...(outcomes ? { outcomes: { ...outcomes } } : {}) }));
+  }
+
+  /** Counts one `outcome` of a hit of `rule` (the object {@link take} returned). */
+  note(rule: FaultRule, outcome: string): void {
+    for (const entry of this.rules.values()) {
+      if (entry.rule !== rule) continue;
+      entry.outcomes ??= {};
+      entry.outcomes[outcome] = (entry.outcomes[outcome] ?? 0) + 1;
+    }
   }
 
   /**
@@ -129,8 +189,32 @@ function validateRule(rule: FaultRule): void {
       if (typeof rule.task !== 'string' || !rule.task) fail('task-crash needs a task id, e.g. WriteExportChunk');
       if (rule.when !== undefined && rule.when !== 'before' && rule.when !== 'after') fail("when must be 'before' or 'after'");
       return;
+    case 'dynamodb-throttle': {
+      const share = (name: string, v: unknown, open = false) => {
+        if (typeof v !== 'number' || !(v >= 0 && v <= 1) || (open && (v === 0 || v === 1))) fail(`${name} must be a number ${open ? 'between 0 and 1 (exclusive)' : 'from 0 to 1'}`);
+      };
+      share('share', rule.share);
+      if (rule.unprocessedShare !== undefined) share('unprocessedShare', rule.unprocessedShare, true);
+      if (rule.partialShare !== undefined) share('partialShare', rule.partialShare);
+      const ops = rule.operations;
+      const known: readonly string[] = [...DYNAMODB_WRITES, ...DYNAMODB_READS];
+      if (ops !== undefined && ops !== 'reads' && ops !== 'writes' && !(Array.isArray(ops) && ops.length && ops.every((o) => known.includes(o)))) {
+        fail(`operations must be 'reads', 'writes' or a non-empty list of ${known.join(', ')}`);
+      }
+      if (rule.error !== undefined && rule.error !== 'ProvisionedThroughputExceededException' && rule.error !== 'ThrottlingException') {
+        fail("error must be 'ProvisionedThroughputExceededException' or 'ThrottlingException'");
+      }
+      for (const [name, v] of [['tenant', rule.tenant], ['table', rule.table]] as const) {
+        if (v !== undefined && (typeof v !== 'string' || !v)) fail(`${name} must be a non-empty string`);
+      }
+      if (rule.bodyContains !== undefined && !(Array.isArray(rule.bodyContains) && rule.bodyContains.every((b) => typeof b === 'string' && b))) {
+        fail('bodyContains must be a list of non-empty strings');
+      }
+      if (rule.seed !== undefined && !Number.isInteger(rule.seed)) fail('seed must be an integer');
+      return;
+    }
     default:
-      fail(`unknown kind ${JSON.stringify((rule as { kind?: unknown }).kind)}; expected ses-reject, s3-fail or task-crash`);
+      fail(`unknown kind ${JSON.stringify((rule as { kind?: unknown }).kind)}; expected ses-reject, s3-fail, task-crash or dynamodb-throttle`);
   }
 }
 

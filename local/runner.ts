@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal, type LocalDynamoDb } from './dynamodb.js';
+import { startDynamoDbProxy, type DynamoDbProxy } from './dynamodb-proxy.js';
 import { applyEnvironment, localEnvironment } from './env.js';
 import { Faults, startFaultServer, type FaultServer } from './faults.js';
 import { openPersistDir, type PersistDir } from './persist.js';
@@ -43,7 +44,10 @@ export interface LocalEndpoints {
   /** An admin token of tenant `demo`. */
   readonly adminToken: string;
   readonly tenant: string;
-  /** DynamoDB Local, `http://127.0.0.1:<port>` */
+  /**
+   * DynamoDB Local itself, `http://127.0.0.1:<port>`. The handlers reach it through a fault
+   * proxy on another port (local/dynamodb-proxy.ts), which only `dynamodb-throttle` rules change.
+   */
   readonly dynamodb: string;
   readonly region: string;
   readonly tables: LocalTables;
@@ -107,6 +111,12 @@ export interface StartLocalOptions {
    * (2 s doubling, with jitter). Tests use ~20 ms. @default the definition's
    */
   readonly retryIntervalMs?: number;
+  /**
+   * Route the handlers' DynamoDB calls through the fault proxy (local/dynamodb-proxy.ts), so
+   * `dynamodb-throttle` rules apply. The benchmarks turn it off: the handlers then talk to
+   * DynamoDB Local directly, as they do to DynamoDB on AWS, with no extra hop. @default true
+   */
+  readonly dynamoDbFaultProxy?: boolean;
 }
 
 /** A running local stack. */
@@ -151,6 +161,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
   const note = (msg: string) => { if (!opts.quiet) console.log(msg); };
   const writeEndpoints = opts.writeEndpoints ?? true;
   let ddb: LocalDynamoDb | undefined;
+  let ddbProxy: DynamoDbProxy | undefined;
   let api: LocalHttpApi | undefined;
   let s3: LocalS3 | undefined;
   let ses: LocalSes | undefined;
@@ -163,6 +174,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
     stopped = true;
     await sfn?.stop(); // aborts executions first: their tasks talk to everything else
     await api?.stop();
+    await ddbProxy?.stop();
     await Promise.all([ddb?.stop(), s3?.stop(), ses?.stop(), faultServer?.stop()]);
     persist?.release();
     if (writeEndpoints && api && readEndpoints()?.api === api.url) rmSync(ENDPOINTS_FILE, { force: true });
@@ -218,6 +230,8 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
         console.warn(`local: ${d}: it was created by an earlier run in ${persist.dir}; delete that directory to start afresh`);
       }
     }
+    // Handlers go through the fault proxy (dynamodb-throttle rules); tables and direct clients use DynamoDB Local.
+    if (opts.dynamoDbFaultProxy ?? true) ddbProxy = await startDynamoDbProxy({ target: ddb.endpoint, faults });
 
     const overrides: Record<string, string> = {
       POWERTOOLS_METRICS_DISABLED: 'true', // no EMF blobs on stdout; CloudWatch is not here
@@ -239,7 +253,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
       ...(stateMachines.export ? { EXPORT_STATE_MACHINE_ARN: stateMachines.export } : {}),
       ...opts.env,
     };
-    const env = localEnvironment(template, ddb.endpoint, overrides);
+    const env = localEnvironment(template, ddbProxy?.endpoint ?? ddb.endpoint, overrides);
     if (persist) {
       // The cursor key of an earlier run, so its cursors stay valid.
       const generated = env.generated.filter((name) => !(name in overrides));

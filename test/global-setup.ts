@@ -5,7 +5,8 @@
  *
  * The handler environment it sets (table names, AWS_ENDPOINT_URL_DYNAMODB, fake
  * credentials) is inherited by the test workers, so integration tests may also
- * import adapters from lambdas/ and reach DynamoDB Local directly.
+ * import adapters from lambdas/ and reach DynamoDB Local, through the same fault
+ * proxy as the handlers (`endpoints.dynamodb` is DynamoDB Local itself).
  *
  * Caches are shortened so revocation and expiry tests need not wait a minute:
  * the authorizer result cache to 1 s and the authorizer's token cache to 1 s.
