@@ -7,12 +7,11 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { AuditFunction } from './AuditFunction';
-import { functionsOf, ROUTES, type RouteSpec } from './catalogue';
+import { ENV, functionsOf, ROUTES, type RouteSpec } from './catalogue';
 import { ACCESS_LOG_FORMAT, API_DEFAULTS, newLogGroup } from './defaults';
 import type { EventStore } from './EventStore';
 import type { ExportWorkflow } from './ExportWorkflow';
 import { newCatalogueFunction } from './needs';
-import { ENV } from './routes';
 
 /** Properties of the {@link Api}. */
 export interface ApiProps {

@@ -4,7 +4,7 @@ import { Api } from './Api';
 import { API_DEFAULTS, DEFAULT_LOG_RETENTION_DAYS, EXPORT_DEFAULTS, LOG_RETENTION_DAY_VALUES } from './defaults';
 import { EventStore } from './EventStore';
 import { ExportWorkflow } from './ExportWorkflow';
-import { ENV } from './routes';
+import { ENV } from './catalogue';
 
 /**
  * The serverless, multi-tenant audit log: DynamoDB storage ({@link EventStore}) behind an

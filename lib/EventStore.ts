@@ -4,8 +4,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { CONTROL_INDEX, INDEX_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../lambdas/core/keys';
-import type { TableAccess } from './catalogue';
-import { ENV } from './routes';
+import { ENV, type TableAccess } from './catalogue';
 
 /** Properties of the {@link EventStore}. */
 export interface EventStoreProps {

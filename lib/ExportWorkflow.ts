@@ -9,11 +9,10 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { EXPORT_KEY_PREFIX, PERMANENT_EXPORT_ERROR } from '../lambdas/core/exports';
 import type { AuditFunction } from './AuditFunction';
-import { type ExportObjectAction, functionsOf } from './catalogue';
+import { ENV, type ExportObjectAction, functionsOf } from './catalogue';
 import { EXPORT_DEFAULTS, newLogGroup } from './defaults';
 import type { EventStore } from './EventStore';
 import { newCatalogueFunction } from './needs';
-import { ENV } from './routes';
 
 /** Properties of the {@link ExportWorkflow}. */
 export interface ExportWorkflowProps {

@@ -6,6 +6,8 @@
  * handler file under `lambdas/<capability>/`.
  */
 
+export { ENV } from './env';
+
 /** Template metadata key (`Resources.<fn>.Metadata`) that holds a function's catalogue id. */
 export const FUNCTION_ID_METADATA = 'AuditLogFunction';
 

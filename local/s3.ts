@@ -20,7 +20,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENV } from '../lib/routes.js';
+import { ENV } from '../lib/catalogue.js';
 import { LOCAL_AWS } from './dynamodb.js';
 import type { Faults, S3Operation } from './faults.js';
 import { resourcesOfType, shortLogicalId, type CfnTemplate } from './template.js';

@@ -25,7 +25,7 @@ import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { FUNCTION_ID_METADATA, functionById } from '../lib/catalogue.js';
-import { ENV } from '../lib/routes.js';
+import { ENV } from '../lib/catalogue.js';
 import { LOCAL_ACCOUNT, localFunctionArn, localStateMachineArn, resolveValue } from './env.js';
 import { LAMBDA_CRASH_ERROR, type Faults } from './faults.js';
 import { functionSettings, lambdaContext, type FunctionSettings } from './http-api.js';

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Scope } from '../lambdas/core/schemas.js';
-import { ENV } from '../lib/routes.js';
+import { ENV } from '../lib/catalogue.js';
 import { ENDPOINTS_FILE, type LocalEndpoints } from '../local/runner.js';
 
 const SCOPES: readonly Scope[] = ['events:write', 'events:read', 'exports:write', 'admin'];

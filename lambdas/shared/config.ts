@@ -3,7 +3,8 @@
  * variable; modules read what they need at module scope, so a missing or
  * malformed variable fails the function at init (loudly), not mid-request.
  */
-import { ENV } from '../../lib/routes.js';
+// lib/env.ts, not the catalogue that re-exports it: handlers bundle only the names.
+import { ENV } from '../../lib/env.js';
 
 function required(name: string): string {
   const value = process.env[name];

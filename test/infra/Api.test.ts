@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Api } from '../../lib/Api';
 import { EventStore } from '../../lib/EventStore';
 import { ROUTES, routeKey } from '../../lib/catalogue';
-import { ENV } from '../../lib/routes';
+import { ENV } from '../../lib/catalogue';
 import { actionsOnTable, functionOfRoute, functionReferencedBy, logicalIdOf, ofType, statementsOf, synthStack } from './synth';
 
 type Synth = ReturnType<typeof synthStack>;

@@ -5,7 +5,7 @@ import { EventStore } from '../../lib/EventStore';
 import { ExportWorkflow } from '../../lib/ExportWorkflow';
 import { functionsOf, ROUTES, routeKey } from '../../lib/catalogue';
 import type { ExportTaskId } from '../../lib/ExportWorkflow';
-import { ENV } from '../../lib/routes';
+import { ENV } from '../../lib/catalogue';
 
 const EXPORT_TASK_IDS = functionsOf('task').filter((f) => f.trigger.workflow === 'export').map((f) => f.id);
 import { functionOfRoute, logicalIdOf, ofType, statementsOf, synthStack, type Resource, type Statement } from './synth';

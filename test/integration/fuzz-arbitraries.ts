@@ -3,7 +3,7 @@
  * (test/integration/fuzz.test.ts) and the bench's fuzz figures (scripts/bench/fuzz.ts).
  *
  * Every generated value is a {@link FuzzRequest}: the handler it targets (an id of
- * lib/routes.ts), its raw HTTP input (query string, body text, content type, path
+ * lib/catalogue.ts), its raw HTTP input (query string, body text, content type, path
  * id) and what the contract requires of the answer (`expect`): a 2xx for a valid
  * request, or a status and the field paths that a 400 must name for a request that
  * was broken on purpose. Requests without `expect` (a lone surrogate in a name, a
@@ -20,7 +20,7 @@ import fc from 'fast-check';
 /** The seed of every fuzz run: the suite's and the bench's figures are reproducible. */
 export const FUZZ_SEED = 20_261_202;
 
-/** The route handler a request goes to (lib/routes.ts, by route id in lower camel case). */
+/** The route handler a request goes to (lib/catalogue.ts, by route id in lower camel case). */
 export type Op =
   | 'ingestEvents' | 'listEvents' | 'getEvent' | 'listAccessLogs' | 'getSettings' | 'putSettings'
   | 'createToken' | 'listTokens' | 'revokeToken' | 'createExport' | 'listExports' | 'getExport';

@@ -27,7 +27,7 @@ import { FUZZ_SEED, type FuzzContext, type FuzzRequest, isUnder, locate, type Op
 
 type Handler = (event: ApiEvent, context: ApiContext) => Promise<ApiResult>;
 
-/** Handler module of each op (lib/routes.ts). */
+/** Handler module of each op (lib/catalogue.ts). */
 const MODULES: Record<Op, () => Promise<{ handler: unknown }>> = {
   ingestEvents: () => import('../../lambdas/events/ingest.js'),
   listEvents: () => import('../../lambdas/events/list.js'),

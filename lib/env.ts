@@ -2,6 +2,9 @@
  * Environment variable names shared by the stack (which sets them: lib/needs.ts and the
  * constructs' grant methods) and the handlers' `config` module (which reads them).
  * Values come from stack parameters and resources (see `AuditLogStack`).
+ *
+ * Free of CDK imports and of anything else: handlers bundle it (through `config`), so it
+ * stays apart from the catalogue, which re-exports it (`lib/catalogue.ts`).
  */
 export const ENV = {
   eventsTable: 'EVENTS_TABLE',
