@@ -283,16 +283,23 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
     const portFallback = wanted && api.port !== wanted ? { preferred: wanted, used: api.port } : undefined;
     if (portFallback) note(`local: port ${wanted} is in use (another npm start?), so the API listens on port ${api.port} instead`);
 
-    const [{ issueToken }] = await Promise.all([
+    const [{ issueToken }, { localTableAdapters }] = await Promise.all([
       import('../lambdas/tokens/issue-token.js'),
+      import('./adapters.js'),
       api.preload(),
       sfn?.preload(),
     ]);
     const kept = persist?.adminToken;
     const adminTokenKept = kept !== undefined && (await isAdminToken(api.url, kept));
-    const admin = adminTokenKept
-      ? { token: kept }
-      : await issueToken(DEMO_TENANT, { name: 'local admin (npm start)', scopes: ['admin'] }, { system: 'npm-start' });
+    const parameters = { RetentionDays: env.env.RETENTION_DAYS!, MaxRetentionDays: env.env.MAX_RETENTION_DAYS!, ShardCount: env.env.SHARD_COUNT! };
+    let admin: { token: string };
+    if (adminTokenKept) admin = { token: kept };
+    else {
+      // Through the handlers' DynamoDB endpoint (the fault proxy when there is one), as the route would.
+      const stores = localTableAdapters({ dynamodb: ddbProxy?.endpoint ?? ddb.endpoint, region: env.env.AWS_REGION!, tables, parameters });
+      admin = await issueToken(stores, DEMO_TENANT, { name: 'local admin (npm start)', scopes: ['admin'] }, { system: 'npm-start' });
+      stores.ddb.destroy();
+    }
     if (persist && !adminTokenKept) persist.saveAdminToken(admin.token);
     const secs = (from: number, to = Date.now()) => `${((to - from) / 1000).toFixed(1)} s`;
     note(`local: synth ${secs(t0, tSynth)}, DynamoDB Local (S3, SES) up after ${secs(t0, tDdb)}, tables + buckets + API + handlers + token ${secs(tDdb)}`);
@@ -305,7 +312,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
       region: env.env.AWS_REGION,
       tables,
       openapi: `${api.url}/v1/openapi.json`,
-      parameters: { RetentionDays: env.env.RETENTION_DAYS!, MaxRetentionDays: env.env.MAX_RETENTION_DAYS!, ShardCount: env.env.SHARD_COUNT! },
+      parameters,
       s3: s3.endpoint,
       ...(Object.keys(buckets).length ? { buckets } : {}),
       ses: ses.endpoint,

@@ -11,7 +11,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Scope } from '../lambdas/core/schemas.js';
-import { ENV } from '../lib/catalogue.js';
+import { issueToken } from '../lambdas/tokens/issue-token.js';
+import { localTableAdapters, type TableAdapters, tableAdapters } from '../local/adapters.js';
 import { ENDPOINTS_FILE, type LocalEndpoints } from '../local/runner.js';
 
 const SCOPES: readonly Scope[] = ['events:write', 'events:read', 'exports:write', 'admin'];
@@ -25,34 +26,21 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-/** Points the token store at the local stack: endpoint, table names, fake credentials. */
-function useLocalStack(): void {
+/** The table adapters of the local stack: DynamoDB Local, its table names, fake credentials. */
+function localStack(): TableAdapters {
   let endpoints: LocalEndpoints;
   try {
     endpoints = JSON.parse(readFileSync(ENDPOINTS_FILE, 'utf8')) as LocalEndpoints;
   } catch {
     fail(`No local stack found (${ENDPOINTS_FILE} is missing). Start it with \`npm start\`, or pass --stack NAME for a deployed one.`);
   }
-  Object.assign(process.env, {
-    AWS_REGION: endpoints.region,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-    [ENV.controlTable]: endpoints.tables.control,
-    [ENV.eventsTable]: endpoints.tables.events,
-    [ENV.retentionDays]: endpoints.parameters.RetentionDays,
-    [ENV.maxRetentionDays]: endpoints.parameters.MaxRetentionDays,
-    [ENV.shardCount]: endpoints.parameters.ShardCount,
-  });
-  delete process.env.AWS_PROFILE;
-  delete process.env.AWS_SESSION_TOKEN;
+  return localTableAdapters(endpoints);
 }
 
-/** Points the token store at a deployed stack, via its ControlTableName/EventsTableName outputs. */
-async function useDeployedStack(stackName: string, region: string | undefined): Promise<void> {
-  if (region) process.env.AWS_REGION = region;
+/** The table adapters of a deployed stack, via its ControlTableName/EventsTableName outputs, with the caller's credentials. */
+async function deployedStack(stackName: string, region: string | undefined): Promise<TableAdapters> {
   const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
-  const cfn = new CloudFormationClient({});
+  const cfn = new CloudFormationClient(region ? { region } : {});
   let outputs: Record<string, string>;
   let parameters: Record<string, string>;
   try {
@@ -66,12 +54,16 @@ async function useDeployedStack(stackName: string, region: string | undefined): 
   for (const key of ['ControlTableName', 'EventsTableName']) {
     if (!outputs[key]) fail(`Stack '${stackName}' has no output ${key}; is it an audit log stack?`);
   }
-  process.env[ENV.controlTable] = outputs.ControlTableName;
-  process.env[ENV.eventsTable] = outputs.EventsTableName;
-  // The audit event of a new token is stamped with the stack's retention and shard count.
-  process.env[ENV.retentionDays] = parameters.RetentionDays ?? '90';
-  process.env[ENV.maxRetentionDays] = parameters.MaxRetentionDays ?? '365';
-  process.env[ENV.shardCount] = parameters.ShardCount ?? '4';
+  return tableAdapters({
+    ...(region ? { region } : {}),
+    tables: { control: outputs.ControlTableName!, events: outputs.EventsTableName! },
+    // The audit event of a new token is stamped with the stack's retention and shard count.
+    defaults: {
+      retentionDays: Number(parameters.RetentionDays ?? '90'),
+      maxRetentionDays: Number(parameters.MaxRetentionDays ?? '365'),
+      shardCount: Number(parameters.ShardCount ?? '4'),
+    },
+  });
 }
 
 const { positionals, values } = (() => {
@@ -120,23 +112,16 @@ if (command === 'create') {
   }
 }
 
-if (values.stack) await useDeployedStack(values.stack, values.region);
-else {
-  if (values.region) fail('--region only applies with --stack.');
-  useLocalStack();
-}
-
-// Imported only now: the stores read their table names from the environment set above.
-const store = await import('../lambdas/adapters/token-store.js');
-const { issueToken } = await import('../lambdas/tokens/issue-token.js');
+if (!values.stack && values.region) fail('--region only applies with --stack.');
+const stores = values.stack ? await deployedStack(values.stack, values.region) : localStack();
 try {
   if (command === 'create') {
     const name = values.name ?? `created by npm run admin (${new Date().toISOString()})`;
-    const created = await issueToken(tenant, { name, scopes: [...new Set(scopes)], expiresAt }, { system: 'admin-cli' });
+    const created = await issueToken(stores, tenant, { name, scopes: [...new Set(scopes)], expiresAt }, { system: 'admin-cli' });
     console.error(`Created token ${created.id} for tenant '${tenant}' with scopes ${created.scopes.join(', ')}${created.expiresAt ? `, expires ${created.expiresAt}` : ''}. It is shown only once:`);
     console.log(created.token);
   } else {
-    const tokens = await store.listTokens(tenant);
+    const tokens = await stores.tokenStore.listTokens(tenant);
     console.log(JSON.stringify(tokens, null, 2));
   }
 } catch (err) {

@@ -20,6 +20,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { localTableAdapters } from '../local/adapters.js';
 import { startLocal } from '../local/runner.js';
 import { benchColdStart } from './bench/cold-start.js';
 import { benchExport, RETRACED_EXPORT } from './bench/export.js';
@@ -74,12 +75,12 @@ async function issue2Figures(queryEvents: number, ingestEvents: number) {
     dynamodb: endpoints.dynamodb,
     region: endpoints.region,
     eventsTable: endpoints.tables.events,
-    shardCount: Number(process.env.SHARD_COUNT),
-    retentionDays: Number(process.env.RETENTION_DAYS),
+    shardCount: Number(endpoints.parameters.ShardCount),
+    retentionDays: Number(endpoints.parameters.RetentionDays),
     javaPid: dynamoDbLocalPid(endpoints.dynamodb),
   };
-  if (!setup.shardCount || !setup.retentionDays) throw new Error('SHARD_COUNT / RETENTION_DAYS missing from the handler environment');
-  note(`handler environment: SHARD_COUNT=${setup.shardCount}, RETENTION_DAYS=${setup.retentionDays}`);
+  if (!setup.shardCount || !setup.retentionDays) throw new Error('ShardCount / RetentionDays missing from the local stack\'s parameters');
+  note(`stack parameters: SHARD_COUNT=${setup.shardCount}, RETENTION_DAYS=${setup.retentionDays}`);
 
   try {
     const ingest = await benchIngest(setup, ingestEvents);
@@ -87,9 +88,10 @@ async function issue2Figures(queryEvents: number, ingestEvents: number) {
 
     section(`P2 query: ${num(queryEvents)} events of one tenant, indexed filters through the real page reader`);
     const loaded = await loadTenant(setup, 'bench-query', queryEvents);
-    const { createToken } = await import('../lambdas/adapters/token-store.js');
-    const reader = await createToken({ tenant: loaded.tenant, name: 'bench reader', scopes: ['events:read'] });
-    const query = await benchQuery(setup, loaded, reader.token);
+    const stores = localTableAdapters(endpoints);
+    const reader = await stores.tokenStore.createToken({ tenant: loaded.tenant, name: 'bench reader', scopes: ['events:read'] });
+    const query = await benchQuery(setup, loaded, reader.token, stores);
+    stores.ddb.destroy();
     const client = documentClient(setup.dynamodb, setup.region);
     await benchCost({
       shardCount: setup.shardCount,

@@ -1,18 +1,39 @@
 /**
- * The DynamoDB document client, created once per container. The SDK retries
- * throttling and 5xx itself (standard mode); batch operations additionally
- * retry their unprocessed part (see {@link withBackoff}).
+ * The DynamoDB document client, built from explicit config (the composition module,
+ * `shared/adapters.ts`, builds one per container). The SDK retries throttling and 5xx
+ * itself (standard mode); batch operations additionally retry their unprocessed part
+ * (see {@link withBackoff}).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ServiceUnavailableError } from '../core/errors.js';
 
-export const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 5 }), {
-  // The marshaller tells plain objects from class instances by `value.constructor.name`: a stored map with a
-  // key named `constructor` (a tenant's recording switch for category `constructor`) failed as a class
-  // instance, a 500 (found by the fuzz suite). Our items hold plain data only, so every object is a map.
-  marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
-});
+/** The client every DynamoDB adapter takes. */
+export type DocumentClient = DynamoDBDocumentClient;
+
+/** How to reach DynamoDB. */
+export interface DocumentClientConfig {
+  /** @default - the SDK's (in Lambda: the regional endpoint; `AWS_ENDPOINT_URL_DYNAMODB` if set) */
+  readonly endpoint?: string;
+  /** @default - the SDK's (`AWS_REGION`) */
+  readonly region?: string;
+  /** @default - the SDK's credential chain */
+  readonly credentials?: DynamoDBClientConfig['credentials'];
+  /** Attempts per call, first included (standard retry mode). @default 5 */
+  readonly maxAttempts?: number;
+}
+
+/** A document client for `config`. */
+export function createDocumentClient(config: DocumentClientConfig = {}): DocumentClient {
+  const { maxAttempts = 5, ...rest } = config;
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  return DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts, ...defined }), {
+    // The marshaller tells plain objects from class instances by `value.constructor.name`: a stored map with a
+    // key named `constructor` (a tenant's recording switch for category `constructor`) failed as a class
+    // instance, a 500 (found by the fuzz suite). Our items hold plain data only, so every object is a map.
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  });
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -7,24 +7,45 @@ import { type EventItem, eventPk, INDEX_KEY, type IndexName } from '../core/keys
 import type { AscendingQueryFn } from '../core/export-scan.js';
 import { EXPORT_PAGE_ITEMS } from '../core/exports.js';
 import type { PartitionQuery, PartitionResult, QueryFn } from '../core/paging.js';
-import { config } from '../shared/config.js';
-import { chunk, ddb, withBackoff } from './dynamodb.js';
-
-const TableName = config.eventsTable;
+import { chunk, type DocumentClient, withBackoff } from './dynamodb.js';
 
 /** DynamoDB's batch limit, and how many conditional puts one request keeps in flight. */
 const WRITE_BATCH = 25;
 const PUTS_IN_FLIGHT = 25;
 
-/** Writes `item` unless its event id is stored already; false when it was (a re-send). */
-async function putIfNew(item: EventItem): Promise<boolean> {
-  try {
-    await ddb.send(new PutCommand({ TableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
-    return true;
-  } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-    throw error;
-  }
+/** What {@link createEventStore} needs. */
+export interface EventStoreConfig {
+  readonly ddb: DocumentClient;
+  /** The Events table. */
+  readonly tableName: string;
+}
+
+/** The Events table. */
+export interface EventStore {
+  /**
+   * Stores new items; an event is never overwritten, so re-sending is a no-op.
+   *
+   * - Ids a client chose (`mayExist`) may be re-sends, possibly racing each other: each is a
+   *   conditional PutItem (`attribute_not_exists(pk)`), so of two concurrent first sends exactly
+   *   one is written and the other counts as a duplicate.
+   * - Fresh server ULIDs (80 random bits) cannot exist yet: they go in BatchWriteItems of 25,
+   *   with no read and no condition; unprocessed items are retried with backoff until written or 503.
+   *
+   * Throttling that outlasts the SDK's retries surfaces as an error (503 at the edge) after some
+   * items may have been written: a retry of the same request writes the rest, exactly once for
+   * client ids.
+   */
+  putEvents(items: EventItem[], mayExist?: (item: EventItem) => boolean): Promise<{ written: EventItem[]; duplicates: number }>;
+  /** One event by id, or undefined. A single GetItem. */
+  getEventItem(tenant: string, id: string): Promise<EventItem | undefined>;
+  /** One round of one partition for the page reader (core/paging.ts). */
+  queryPartition: QueryFn<EventItem>;
+  /**
+   * One ascending page of one partition, for exports (core/export-scan.ts), of EXPORT_PAGE_ITEMS
+   * items with only the sort key and the body (all a CSV row needs): a third of the bytes to
+   * transfer and unmarshal. Filters still apply to every attribute.
+   */
+  queryAscending: AscendingQueryFn<EventItem>;
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; results in input order. */
@@ -41,68 +62,65 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
   return results;
 }
 
-/**
- * Stores new items; an event is never overwritten, so re-sending is a no-op.
- *
- * - Ids a client chose (`mayExist`) may be re-sends, possibly racing each other: each is a
- *   conditional PutItem (`attribute_not_exists(pk)`), so of two concurrent first sends exactly
- *   one is written and the other counts as a duplicate.
- * - Fresh server ULIDs (80 random bits) cannot exist yet: they go in BatchWriteItems of 25,
- *   with no read and no condition; unprocessed items are retried with backoff until written or 503.
- *
- * Throttling that outlasts the SDK's retries surfaces as an error (503 at the edge) after some
- * items may have been written: a retry of the same request writes the rest, exactly once for
- * client ids.
- */
-export async function putEvents(items: EventItem[], mayExist: (item: EventItem) => boolean = () => true): Promise<{ written: EventItem[]; duplicates: number }> {
-  const first = new Map<string, EventItem>();
-  for (const it of items) if (!first.has(it.pk)) first.set(it.pk, it);
-  const unique = [...first.values()];
-  const guarded = unique.filter(mayExist);
-  const fresh = unique.filter((it) => !mayExist(it));
-  const [outcomes] = await Promise.all([
-    mapBounded(guarded, PUTS_IN_FLIGHT, putIfNew),
-    ...chunk(fresh, WRITE_BATCH).map((batch) =>
-      withBackoff(batch.map((Item) => ({ PutRequest: { Item } })), async (pending) => {
-        const r = await ddb.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending } }));
-        return (r.UnprocessedItems?.[TableName] ?? []) as typeof pending;
-      }, 'event writes'),
-    ),
-  ]);
-  const written = [...guarded.filter((_, i) => outcomes[i]), ...fresh];
-  // Duplicates: ids already stored (or won by a concurrent send), and repeats of an id within this batch.
-  return { written, duplicates: items.length - written.length };
+/** The Events table adapter for `config`. */
+export function createEventStore({ ddb, tableName: TableName }: EventStoreConfig): EventStore {
+  /** Writes `item` unless its event id is stored already; false when it was (a re-send). */
+  async function putIfNew(item: EventItem): Promise<boolean> {
+    try {
+      await ddb.send(new PutCommand({ TableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async function putEvents(items: EventItem[], mayExist: (item: EventItem) => boolean = () => true): Promise<{ written: EventItem[]; duplicates: number }> {
+    const first = new Map<string, EventItem>();
+    for (const it of items) if (!first.has(it.pk)) first.set(it.pk, it);
+    const unique = [...first.values()];
+    const guarded = unique.filter(mayExist);
+    const fresh = unique.filter((it) => !mayExist(it));
+    const [outcomes] = await Promise.all([
+      mapBounded(guarded, PUTS_IN_FLIGHT, putIfNew),
+      ...chunk(fresh, WRITE_BATCH).map((batch) =>
+        withBackoff(batch.map((Item) => ({ PutRequest: { Item } })), async (pending) => {
+          const r = await ddb.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending } }));
+          return (r.UnprocessedItems?.[TableName] ?? []) as typeof pending;
+        }, 'event writes'),
+      ),
+    ]);
+    const written = [...guarded.filter((_, i) => outcomes[i]), ...fresh];
+    // Duplicates: ids already stored (or won by a concurrent send), and repeats of an id within this batch.
+    return { written, duplicates: items.length - written.length };
+  }
+
+  async function getEventItem(tenant: string, id: string): Promise<EventItem | undefined> {
+    const r = await ddb.send(new GetCommand({ TableName, Key: { pk: eventPk(tenant, id) } }));
+    return r.Item as EventItem | undefined;
+  }
+
+  /** A Query of one partition's key range [lo, hi]; newest first unless `ascending`; only `project`ed attributes when given. */
+  async function queryRange(q: Omit<PartitionQuery, 'limit'> & { limit?: number }, ascending: boolean, project?: readonly string[]): Promise<PartitionResult<EventItem>> {
+    const projected = project && Object.fromEntries(project.map((a) => [`#p_${a}`, a]));
+    const r = await ddb.send(new QueryCommand({
+      TableName,
+      IndexName: q.index,
+      KeyConditionExpression: '#pk = :pk AND #s BETWEEN :lo AND :hi',
+      FilterExpression: q.filter?.expression,
+      ProjectionExpression: projected && Object.keys(projected).join(', '),
+      ExpressionAttributeNames: { '#pk': INDEX_KEY[q.index as IndexName], '#s': 's', ...q.filter?.names, ...projected },
+      ExpressionAttributeValues: { ':pk': q.partition, ':lo': q.lo, ':hi': q.hi, ...q.filter?.values },
+      ScanIndexForward: ascending,
+      Limit: q.limit,
+    }));
+    return { items: (r.Items ?? []) as EventItem[], lastEvaluated: r.LastEvaluatedKey?.s as string | undefined, scanned: r.ScannedCount ?? 0 };
+  }
+
+  return {
+    putEvents,
+    getEventItem,
+    queryPartition: (q) => queryRange(q, false),
+    queryAscending: (q) => queryRange({ ...q, limit: EXPORT_PAGE_ITEMS }, true, ['s', 'b']),
+  };
 }
-
-/** One event by id, or undefined. A single GetItem. */
-export async function getEventItem(tenant: string, id: string): Promise<EventItem | undefined> {
-  const r = await ddb.send(new GetCommand({ TableName, Key: { pk: eventPk(tenant, id) } }));
-  return r.Item as EventItem | undefined;
-}
-
-/** A Query of one partition's key range [lo, hi]; newest first unless `ascending`; only `project`ed attributes when given. */
-async function queryRange(q: Omit<PartitionQuery, 'limit'> & { limit?: number }, ascending: boolean, project?: readonly string[]): Promise<PartitionResult<EventItem>> {
-  const projected = project && Object.fromEntries(project.map((a) => [`#p_${a}`, a]));
-  const r = await ddb.send(new QueryCommand({
-    TableName,
-    IndexName: q.index,
-    KeyConditionExpression: '#pk = :pk AND #s BETWEEN :lo AND :hi',
-    FilterExpression: q.filter?.expression,
-    ProjectionExpression: projected && Object.keys(projected).join(', '),
-    ExpressionAttributeNames: { '#pk': INDEX_KEY[q.index as IndexName], '#s': 's', ...q.filter?.names, ...projected },
-    ExpressionAttributeValues: { ':pk': q.partition, ':lo': q.lo, ':hi': q.hi, ...q.filter?.values },
-    ScanIndexForward: ascending,
-    Limit: q.limit,
-  }));
-  return { items: (r.Items ?? []) as EventItem[], lastEvaluated: r.LastEvaluatedKey?.s as string | undefined, scanned: r.ScannedCount ?? 0 };
-}
-
-/** One round of one partition for the page reader (core/paging.ts). */
-export const queryPartition: QueryFn<EventItem> = (q) => queryRange(q, false);
-
-/**
- * One ascending page of one partition, for exports (core/export-scan.ts), of EXPORT_PAGE_ITEMS
- * items with only the sort key and the body (all a CSV row needs): a third of the bytes to
- * transfer and unmarshal. Filters still apply to every attribute.
- */
-export const queryAscending: AscendingQueryFn<EventItem> = (q) => queryRange({ ...q, limit: EXPORT_PAGE_ITEMS }, true, ['s', 'b']);

@@ -5,19 +5,17 @@
  * failure surfaces as an {@link ExportDependencyError} (retried by the state
  * machine) or a {@link PermanentExportError}, with a message safe to show.
  *
- * Locally (s3rver) the endpoint comes from `AWS_ENDPOINT_URL_S3`, with path-style
- * addressing (`AWS_S3_FORCE_PATH_STYLE`) and checksums only where required
- * (`AWS_REQUEST_CHECKSUM_CALCULATION` / `AWS_RESPONSE_CHECKSUM_VALIDATION`).
+ * Locally (s3rver) the client's endpoint comes from `AWS_ENDPOINT_URL_S3`, with
+ * path-style addressing (`config.s3ForcePathStyle`, set by the composition module)
+ * and checksums only where required (`AWS_REQUEST_CHECKSUM_CALCULATION` /
+ * `AWS_RESPONSE_CHECKSUM_VALIDATION`).
  */
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
   GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { ExportDependencyError, PermanentExportError } from '../core/exports.js';
-import { config } from '../shared/config.js';
 
-const s3 = new S3Client({ maxAttempts: 5, forcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true' });
-const Bucket = config.exportsBucket;
 const CSV = 'text/csv; charset=utf-8';
 
 /** Runs an S3 call; turns its failure into a workflow error that names what failed. */
@@ -31,76 +29,91 @@ async function call<T>(what: string, send: () => Promise<T>, permanent: readonly
   }
 }
 
-/** Opens the multipart upload of the file `key`, saved by browsers as `fileName`. */
-export async function createUpload(key: string, fileName: string): Promise<string> {
-  const r = await call('start the file upload', () => s3.send(new CreateMultipartUploadCommand({
-    Bucket, Key: key, ContentType: CSV, ContentDisposition: `attachment; filename="${fileName}"`,
-  })));
-  return r.UploadId!;
+/** What {@link createExportFiles} needs. */
+export interface ExportFilesConfig {
+  /** An S3 client (path-style locally: s3rver has no virtual-hosted buckets). */
+  readonly s3: S3Client;
+  /** The exports bucket. */
+  readonly bucket: string;
 }
 
-/** Uploads part `n`; returns its ETag. */
-export async function uploadPart(key: string, uploadId: string, n: number, body: Buffer): Promise<string> {
-  const r = await call(`store part ${n} of the file`, () => s3.send(new UploadPartCommand({
-    Bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body, ContentLength: body.length,
-  })), ['NoSuchUpload']);
-  return r.ETag!;
-}
+/** Export files: multipart uploads, carry-overs, clean-up. */
+export type ExportFiles = ReturnType<typeof createExportFiles>;
 
-/** Completes the upload from its parts; a retry after a completed one finds the file and succeeds. */
-export async function completeUpload(key: string, uploadId: string, parts: { n: number; etag: string }[]): Promise<void> {
-  try {
-    await s3.send(new CompleteMultipartUploadCommand({
-      Bucket, Key: key, UploadId: uploadId,
-      MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: p.etag })) },
-    }));
-  } catch (err) {
-    // A retry after a completion whose answer was lost: the upload is gone and the file is there.
-    if ((err as Error).name === 'NoSuchUpload' && (await fileSize(key)) !== undefined) return;
-    const name = (err as Error).name;
-    const message = `S3 could not assemble the file (${name}).`;
-    throw ['NoSuchUpload', 'InvalidPart', 'InvalidPartOrder', 'EntityTooSmall'].includes(name)
-      ? new PermanentExportError(message, { cause: err })
-      : new ExportDependencyError(message, { cause: err });
+export function createExportFiles({ s3, bucket: Bucket }: ExportFilesConfig) {
+  /** Opens the multipart upload of the file `key`, saved by browsers as `fileName`. */
+  async function createUpload(key: string, fileName: string): Promise<string> {
+    const r = await call('start the file upload', () => s3.send(new CreateMultipartUploadCommand({
+      Bucket, Key: key, ContentType: CSV, ContentDisposition: `attachment; filename="${fileName}"`,
+    })));
+    return r.UploadId!;
   }
-}
 
-/** Aborts the upload (its parts are deleted); an upload that is already gone is fine. */
-export async function abortUpload(key: string, uploadId: string): Promise<void> {
-  try {
-    await s3.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }));
-  } catch (err) {
-    if ((err as Error).name !== 'NoSuchUpload') throw new ExportDependencyError(`S3 could not abort the upload (${(err as Error).name}).`, { cause: err });
+  /** Uploads part `n`; returns its ETag. */
+  async function uploadPart(key: string, uploadId: string, n: number, body: Buffer): Promise<string> {
+    const r = await call(`store part ${n} of the file`, () => s3.send(new UploadPartCommand({
+      Bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body, ContentLength: body.length,
+    })), ['NoSuchUpload']);
+    return r.ETag!;
   }
-}
 
-/** The size of object `key`, or undefined when absent. */
-export async function fileSize(key: string): Promise<number | undefined> {
-  try {
-    return (await s3.send(new HeadObjectCommand({ Bucket, Key: key }))).ContentLength;
-  } catch (err) {
-    if ((err as Error).name === 'NotFound' || (err as Error).name === 'NoSuchKey') return undefined;
-    throw new ExportDependencyError(`S3 could not read the file's size (${(err as Error).name}).`, { cause: err });
+  /** Completes the upload from its parts; a retry after a completed one finds the file and succeeds. */
+  async function completeUpload(key: string, uploadId: string, parts: { n: number; etag: string }[]): Promise<void> {
+    try {
+      await s3.send(new CompleteMultipartUploadCommand({
+        Bucket, Key: key, UploadId: uploadId,
+        MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.n, ETag: p.etag })) },
+      }));
+    } catch (err) {
+      // A retry after a completion whose answer was lost: the upload is gone and the file is there.
+      if ((err as Error).name === 'NoSuchUpload' && (await fileSize(key)) !== undefined) return;
+      const name = (err as Error).name;
+      const message = `S3 could not assemble the file (${name}).`;
+      throw ['NoSuchUpload', 'InvalidPart', 'InvalidPartOrder', 'EntityTooSmall'].includes(name)
+        ? new PermanentExportError(message, { cause: err })
+        : new ExportDependencyError(message, { cause: err });
+    }
   }
-}
 
-/** Stores a carry-over (rows too few for a part) for the next chunk. */
-export async function putCarry(key: string, body: Buffer): Promise<void> {
-  await call('keep rows for the next chunk', () => s3.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentLength: body.length, ContentType: CSV })));
-}
-
-/** Reads a carry-over back; undefined when it is gone (a duplicate attempt of its chunk consumed it). */
-export async function getCarry(key: string): Promise<Buffer | undefined> {
-  try {
-    const r = await s3.send(new GetObjectCommand({ Bucket, Key: key }));
-    return Buffer.from(await r.Body!.transformToByteArray());
-  } catch (err) {
-    if ((err as Error).name === 'NoSuchKey') return undefined;
-    throw new ExportDependencyError(`S3 could not read the rows kept by the last chunk (${(err as Error).name}).`, { cause: err });
+  /** Aborts the upload (its parts are deleted); an upload that is already gone is fine. */
+  async function abortUpload(key: string, uploadId: string): Promise<void> {
+    try {
+      await s3.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId }));
+    } catch (err) {
+      if ((err as Error).name !== 'NoSuchUpload') throw new ExportDependencyError(`S3 could not abort the upload (${(err as Error).name}).`, { cause: err });
+    }
   }
-}
 
-/** Deletes an object (deleting an absent one succeeds in S3). */
-export async function deleteFile(key: string): Promise<void> {
-  await call('delete a temporary file', () => s3.send(new DeleteObjectCommand({ Bucket, Key: key })));
+  /** The size of object `key`, or undefined when absent. */
+  async function fileSize(key: string): Promise<number | undefined> {
+    try {
+      return (await s3.send(new HeadObjectCommand({ Bucket, Key: key }))).ContentLength;
+    } catch (err) {
+      if ((err as Error).name === 'NotFound' || (err as Error).name === 'NoSuchKey') return undefined;
+      throw new ExportDependencyError(`S3 could not read the file's size (${(err as Error).name}).`, { cause: err });
+    }
+  }
+
+  /** Stores a carry-over (rows too few for a part) for the next chunk. */
+  async function putCarry(key: string, body: Buffer): Promise<void> {
+    await call('keep rows for the next chunk', () => s3.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentLength: body.length, ContentType: CSV })));
+  }
+
+  /** Reads a carry-over back; undefined when it is gone (a duplicate attempt of its chunk consumed it). */
+  async function getCarry(key: string): Promise<Buffer | undefined> {
+    try {
+      const r = await s3.send(new GetObjectCommand({ Bucket, Key: key }));
+      return Buffer.from(await r.Body!.transformToByteArray());
+    } catch (err) {
+      if ((err as Error).name === 'NoSuchKey') return undefined;
+      throw new ExportDependencyError(`S3 could not read the rows kept by the last chunk (${(err as Error).name}).`, { cause: err });
+    }
+  }
+
+  /** Deletes an object (deleting an absent one succeeds in S3). */
+  async function deleteFile(key: string): Promise<void> {
+    await call('delete a temporary file', () => s3.send(new DeleteObjectCommand({ Bucket, Key: key })));
+  }
+
+  return { createUpload, uploadPart, completeUpload, abortUpload, fileSize, putCarry, getCarry, deleteFile };
 }

@@ -17,7 +17,8 @@
  * TTL, so that token may see 503 for up to 30 s.
  */
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
-import { verifyToken } from '../adapters/token-store.js';
+import type { TokenInfo } from '../adapters/token-store.js';
+import { tokenStore } from '../shared/adapters.js';
 import { config } from '../shared/config.js';
 import { isTransientAwsError } from '../shared/aws-errors.js';
 import type { AuthorizerContext } from '../shared/http.js';
@@ -29,6 +30,7 @@ const INVALID: Result = { isAuthorized: true, context: { error: 'invalid_token' 
 const UNAVAILABLE: Result = { isAuthorized: true, context: { error: 'unavailable' } };
 const CACHE_LIMIT = 10_000;
 const cache = new Map<string, { until: number; result: Result }>();
+const tokens = tokenStore();
 
 export const handler = async (event: APIGatewayRequestAuthorizerEventV2): Promise<Result> => {
   const header = event.headers?.authorization ?? event.identitySource?.[0] ?? '';
@@ -38,9 +40,9 @@ export const handler = async (event: APIGatewayRequestAuthorizerEventV2): Promis
   const hit = cache.get(token);
   if (hit && hit.until > now) return hit.result;
 
-  let info: Awaited<ReturnType<typeof verifyToken>>;
+  let info: TokenInfo | undefined;
   try {
-    info = await verifyToken(token);
+    info = await tokens.verifyToken(token);
   } catch (error) {
     if (!isTransientAwsError(error)) throw error;
     logger.warn('token lookup unavailable after retries', { error });

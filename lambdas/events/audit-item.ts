@@ -4,24 +4,23 @@
  * transaction as the change they record. Apart from record-events.ts so these
  * routes do not bundle the user-agent parser.
  */
-import { recordShardCount } from '../adapters/settings-store.js';
 import { prepareEvents } from '../core/ingest.js';
 import type { EventItem } from '../core/keys.js';
 import type { EventInput } from '../core/schemas.js';
-import { config } from '../shared/config.js';
-import { type EffectiveSettings, effectiveSettings } from '../settings/effective-settings.js';
+import { type EffectiveSettings, effectiveSettings, type SettingsSources } from '../settings/effective-settings.js';
 
 /** The tenant's ingest context; raises the shard high-water mark before anything is written under a new count. */
-export async function ingestContext(tenant: string, loaded?: EffectiveSettings) {
-  const settings = loaded ?? (await effectiveSettings(tenant));
-  if (settings.storedShards < config.shardCount) await recordShardCount(tenant, config.shardCount);
-  return { ...settings, shardCount: config.shardCount };
+export async function ingestContext(sources: SettingsSources, tenant: string, loaded?: EffectiveSettings) {
+  const settings = loaded ?? (await effectiveSettings(sources, tenant));
+  const { shardCount } = sources.defaults;
+  if (settings.storedShards < shardCount) await sources.settingsStore.recordShardCount(tenant, shardCount);
+  return { ...settings, shardCount };
 }
 
 /**
  * The stored item of one audit event about the API itself (tokens, settings, exports), recorded whatever
  * the switches say. Pass `settings` when the caller has already loaded them.
  */
-export async function auditItem(tenant: string, input: EventInput, settings?: EffectiveSettings): Promise<EventItem> {
-  return prepareEvents(tenant, [input], { ...(await ingestContext(tenant, settings)), force: true }).items[0]!;
+export async function auditItem(sources: SettingsSources, tenant: string, input: EventInput, settings?: EffectiveSettings): Promise<EventItem> {
+  return prepareEvents(tenant, [input], { ...(await ingestContext(sources, tenant, settings)), force: true }).items[0]!;
 }

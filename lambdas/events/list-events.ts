@@ -2,7 +2,7 @@
  * Listing events: plan the indexed read, resume from a signed cursor, read one
  * (possibly partial) page, sign the next cursor.
  */
-import { queryPartition } from '../adapters/event-store.js';
+import type { EventStore } from '../adapters/event-store.js';
 import { decodeCursor, encodeCursor } from '../core/cursor.js';
 import type { AuditEvent } from '../core/event.js';
 import { fromItem } from '../core/keys.js';
@@ -10,8 +10,14 @@ import { LIMITS } from '../core/limits.js';
 import { readPage } from '../core/paging.js';
 import { canonicalFilter, planEventQuery } from '../core/query-plan.js';
 import type { EventFilter } from '../core/schemas.js';
-import { config } from '../shared/config.js';
-import { effectiveSettings } from '../settings/effective-settings.js';
+import { effectiveSettings, type SettingsSources } from '../settings/effective-settings.js';
+
+/** What reading pages needs: settings, the Events table, the cursor-signing key. */
+export interface ListDeps extends SettingsSources {
+  readonly eventStore: Pick<EventStore, 'queryPartition'>;
+  /** HMAC key of cursors (`config.cursorSecret`). */
+  readonly cursorSecret: string;
+}
 
 /** A page of events, newest first. */
 export interface EventPage {
@@ -25,15 +31,15 @@ interface EventCursor {
 }
 
 /** Reads one page of `tenant`'s events matching `filter`. */
-export async function listEvents(tenant: string, filter: EventFilter, page: { limit: number; cursor?: string }): Promise<EventPage & { scanned: number }> {
+export async function listEvents(deps: ListDeps, tenant: string, filter: EventFilter, page: { limit: number; cursor?: string }): Promise<EventPage & { scanned: number }> {
   const binding = canonicalFilter(filter);
-  const resume = page.cursor ? decodeCursor<EventCursor>(config.cursorSecret, tenant, binding, page.cursor) : undefined;
-  const settings = await effectiveSettings(tenant);
+  const resume = page.cursor ? decodeCursor<EventCursor>(deps.cursorSecret, tenant, binding, page.cursor) : undefined;
+  const settings = await effectiveSettings(deps, tenant);
   const plan = planEventQuery({ tenant, filter, shards: settings.shards, retentionDays: settings.retentionDays, now: Date.now() });
-  const result = await readPage(plan, { limit: page.limit, before: resume?.b, maxScanned: LIMITS.maxItemsScannedPerPage }, queryPartition);
+  const result = await readPage(plan, { limit: page.limit, before: resume?.b, maxScanned: LIMITS.maxItemsScannedPerPage }, deps.eventStore.queryPartition);
   return {
     events: result.items.map(fromItem),
-    nextCursor: result.next === undefined ? null : encodeCursor(config.cursorSecret, tenant, binding, { b: result.next } satisfies EventCursor),
+    nextCursor: result.next === undefined ? null : encodeCursor(deps.cursorSecret, tenant, binding, { b: result.next } satisfies EventCursor),
     scanned: result.scanned,
   };
 }

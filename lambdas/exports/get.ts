@@ -3,14 +3,18 @@
  * so far while running); once succeeded, the row count, size and a freshly
  * presigned download link. 404 when absent or another tenant's.
  */
-import { getExport } from '../adapters/export-store.js';
 import { NotFoundError } from '../core/errors.js';
+import { downloadLinks, exportStore } from '../shared/adapters.js';
+import { config } from '../shared/config.js';
 import { countOutcome, json, route } from '../shared/http.js';
 import { viewWithLink } from './view.js';
 
+const records = exportStore();
+const links = { downloadLinks: downloadLinks(), linkTtlHours: config.exportLinkTtlHours };
+
 export const handler = route({ scope: 'exports:write' }, async (event, { principal }) => {
-  const record = await getExport(principal.tenant, event.pathParameters?.id ?? '');
+  const record = await records.getExport(principal.tenant, event.pathParameters?.id ?? '');
   if (!record) throw new NotFoundError('Export');
   countOutcome('ExportsFetched');
-  return json(200, await viewWithLink(record));
+  return json(200, await viewWithLink(links, record));
 });

@@ -3,14 +3,16 @@
  * and/or the recording switches; omitted fields keep their value. Audited as
  * `audit_settings.updated` with before/after, in the same transaction.
  */
-import { saveSettings } from '../adapters/settings-store.js';
-import { putAuditEvent } from '../adapters/transactions.js';
 import { ValidationError } from '../core/errors.js';
 import { parseInput, putSettingsSchema } from '../core/schemas.js';
 import { auditItem } from '../events/audit-item.js';
+import { settingsSources, transactions } from '../shared/adapters.js';
 import { config } from '../shared/config.js';
 import { countOutcome, json, route } from '../shared/http.js';
 import { effectiveSettings } from './effective-settings.js';
+
+const sources = settingsSources();
+const { putAuditEvent } = transactions();
 
 export const handler = route({ scope: 'admin', body: true }, async (_event, { principal, body }) => {
   const patch = parseInput(putSettingsSchema, body, 'settings');
@@ -18,9 +20,9 @@ export const handler = route({ scope: 'admin', body: true }, async (_event, { pr
     throw new ValidationError('The settings are invalid.', [{ path: 'retentionDays', message: `must be at most ${config.maxRetentionDays} (the stack's MaxRetentionDays)` }]);
   }
   // Read, not cached: the audit event's `before` and the merged result are what is stored.
-  const before = await effectiveSettings(principal.tenant, { fresh: true });
+  const before = await effectiveSettings(sources, principal.tenant, { fresh: true });
   const after = { retentionDays: patch.retentionDays ?? before.retentionDays, recording: patch.recording ?? before.recording };
-  const audit = await auditItem(principal.tenant, {
+  const audit = await auditItem(sources, principal.tenant, {
     action: 'audit_settings.updated',
     actor: { type: 'api_token', id: principal.tokenId },
     resource: { type: 'settings', id: principal.tenant },
@@ -28,7 +30,7 @@ export const handler = route({ scope: 'admin', body: true }, async (_event, { pr
     severity: 'notice',
     changes: { before: { retentionDays: before.retentionDays, recording: before.recording }, after },
   }, before);
-  await saveSettings(principal.tenant, patch, [putAuditEvent(audit)]);
+  await sources.settingsStore.saveSettings(principal.tenant, patch, [putAuditEvent(audit)]);
   countOutcome('SettingsUpdated');
   return json(200, { ...after, defaultRetentionDays: config.retentionDays, maxRetentionDays: config.maxRetentionDays });
 });

@@ -1,7 +1,10 @@
 /**
- * The one place handlers read configuration. Each getter validates its
- * variable; modules read what they need at module scope, so a missing or
- * malformed variable fails the function at init (loudly), not mid-request.
+ * The one place handlers read configuration, and the only module of lambdas/ that
+ * reads `process.env`. Each getter reads and validates its variable when called
+ * (never at import); the composition module (`shared/adapters.ts`) builds the
+ * adapters from it, and handlers build what they need at module scope, so a
+ * missing or malformed variable fails the function at init (loudly), not
+ * mid-request.
  */
 // lib/env.ts, not the catalogue that re-exports it: handlers bundle only the names.
 import { ENV } from '../../lib/env.js';
@@ -65,4 +68,15 @@ export const config = {
   get settingsCacheSeconds() { return nonNegativeInt(ENV.settingsCacheSeconds, 10); },
   /** Authorizer's in-memory token cache lifetime (s); with API Gateway's 30 s cache a revocation bites within 60 s. */
   get tokenCacheSeconds() { return Number(process.env.TOKEN_CACHE_SECONDS ?? 25); },
+  /**
+   * An S3 endpoint other than AWS's (locally: s3rver), which download links address path-style;
+   * the SDK's S3 client reads the same variable itself. @default - AWS (virtual-hosted links)
+   */
+  get s3Endpoint() { return process.env.AWS_ENDPOINT_URL_S3 || undefined; },
+  /** Path-style S3 addressing (locally: s3rver has no virtual-hosted buckets). @default false */
+  get s3ForcePathStyle() { return process.env.AWS_S3_FORCE_PATH_STYLE === 'true'; },
+  /** Powertools service name of logs and metrics. @default 'audit-log' */
+  get serviceName() { return process.env.POWERTOOLS_SERVICE_NAME ?? 'audit-log'; },
+  /** CloudWatch metrics namespace. @default 'AuditLog' */
+  get metricsNamespace() { return process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AuditLog'; },
 };

@@ -5,9 +5,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
+import { config } from './config.js';
 
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'audit-log' });
-export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AuditLog', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'audit-log' });
+export const logger = new Logger({ serviceName: config.serviceName });
+export const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName });
 export { MetricUnit };
 
 /**

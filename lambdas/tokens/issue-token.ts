@@ -3,15 +3,22 @@
  * transaction). Used by POST /v1/tokens, the local runner's demo admin token
  * and the admin CLI, so every token ever issued is in its tenant's log.
  */
-import { createToken, newTokenId } from '../adapters/token-store.js';
-import { putAuditEvent } from '../adapters/transactions.js';
+import { newTokenId, type TokenStore } from '../adapters/token-store.js';
+import type { Transactions } from '../adapters/transactions.js';
 import type { CreateTokenInput } from '../core/schemas.js';
 import { auditItem } from '../events/audit-item.js';
+import type { SettingsSources } from '../settings/effective-settings.js';
 import { tokenAuditInput } from './audit.js';
 
+/** What issuing a token needs (handlers: from shared/adapters.ts; the admin CLI and the local runner build them). */
+export interface TokenIssuerDeps extends SettingsSources {
+  readonly tokenStore: Pick<TokenStore, 'createToken'>;
+  readonly transactions: Pick<Transactions, 'putAuditEvent'>;
+}
+
 /** Issues a token of `tenant`, audited as created `by` a token or a system actor (e.g. `admin-cli`). */
-export async function issueToken(tenant: string, input: CreateTokenInput, by: { tokenId: string } | { system: string }) {
+export async function issueToken(deps: TokenIssuerDeps, tenant: string, input: CreateTokenInput, by: { tokenId: string } | { system: string }) {
   const id = newTokenId();
-  const audit = await auditItem(tenant, tokenAuditInput('audit_token.created', { id, ...input }, by));
-  return createToken({ id, tenant, ...input }, [putAuditEvent(audit)]);
+  const audit = await auditItem(deps, tenant, tokenAuditInput('audit_token.created', { id, ...input }, by));
+  return deps.tokenStore.createToken({ id, tenant, ...input }, [deps.transactions.putAuditEvent(audit)]);
 }

@@ -14,6 +14,8 @@
  * when its stdin closes (the benchmark went away).
  */
 import { createInterface } from 'node:readline';
+import { issueToken } from '../../lambdas/tokens/issue-token.js';
+import { localTableAdapters } from '../../local/adapters.js';
 import { startLocal } from '../../local/runner.js';
 
 /** What the stack process prints once it is up (one line of JSON, key `benchStack`). */
@@ -64,12 +66,13 @@ async function main(): Promise<void> {
     })
     .on('close', stop);
 
-  const { issueToken } = await import('../../lambdas/tokens/issue-token.js');
+  const stores = localTableAdapters(stack.endpoints);
   const tokens: Record<string, { token: string; id: string }> = {};
   for (const tenant of tenants) {
-    const { token, id } = await issueToken(tenant, { name: 'bench admin', scopes: ['admin'] }, { system: BENCH_SYSTEM_ACTOR });
+    const { token, id } = await issueToken(stores, tenant, { name: 'bench admin', scopes: ['admin'] }, { system: BENCH_SYSTEM_ACTOR });
     tokens[tenant] = { token, id };
   }
+  stores.ddb.destroy();
   gc?.();
   const info: BenchStackInfo = {
     endpoints: stack.endpoints,

@@ -4,11 +4,14 @@
  * (`listEvents`, in-process: DynamoDB ScannedCount / items returned), then the
  * latency of an actor-filtered page over HTTP beside one raw Query page.
  */
+import { randomBytes } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { parseClient } from '../../lambdas/core/client-info.js';
 import { toAuditEvent } from '../../lambdas/core/event.js';
 import { actorPk, type EventItem, INDEX, INDEX_KEY, toItem } from '../../lambdas/core/keys.js';
 import type { EventFilter } from '../../lambdas/core/schemas.js';
+import { listEvents } from '../../lambdas/events/list-events.js';
+import type { TableAdapters } from '../../local/adapters.js';
 import { api, batchWrite, documentClient, expectStatus } from './clients.js';
 import { backgroundNote, cpuMeter } from './cpu.js';
 import { RETRACED, type IngestSetup } from './ingest.js';
@@ -94,8 +97,9 @@ export interface QueryResult {
 }
 
 /** P2: amplification per filter, then latencies. */
-export async function benchQuery(s: IngestSetup, loaded: LoadedTenant, token: string): Promise<QueryResult> {
-  const { listEvents } = await import('../../lambdas/events/list-events.js');
+export async function benchQuery(s: IngestSetup, loaded: LoadedTenant, token: string, stores: TableAdapters): Promise<QueryResult> {
+  // Cursors only go from one page to the next here: any key signs them.
+  const deps = { ...stores, cursorSecret: randomBytes(32).toString('hex') };
   const PAGES = 5;
   const LIMIT = 50;
 
@@ -105,7 +109,7 @@ export async function benchQuery(s: IngestSetup, loaded: LoadedTenant, token: st
     let returned = 0;
     let cursor: string | undefined;
     for (let p = 0; p < PAGES; p++) {
-      const page = await listEvents(loaded.tenant, filter, { limit: LIMIT, cursor });
+      const page = await listEvents(deps, loaded.tenant, filter, { limit: LIMIT, cursor });
       scanned += page.scanned;
       returned += page.events.length;
       if (!page.nextCursor) break;

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect, inject } from 'vitest';
+import { localTableAdapters, type TableAdapters } from '../../local/adapters.js';
 
 /** Endpoints of the local stack of this test run. */
 export const local = inject('local');
@@ -90,42 +91,17 @@ export const newTenant = (): string => `t-${randomUUID().slice(0, 8)}`;
 /** A fresh id (valid event id: `[A-Za-z0-9._:-]`). */
 export const uid = (prefix = 'e2e'): string => `${prefix}-${randomUUID().slice(0, 13)}`;
 
-type TokenStore = typeof import('../../lambdas/adapters/token-store.js');
-let store: Promise<TokenStore> | undefined;
+let stores: TableAdapters | undefined;
 
-/**
- * The token store module, configured for the local stack. It reads its
- * configuration at import, so the environment is set first.
- */
-function tokenStore(): Promise<TokenStore> {
-  if (!store) {
-    Object.assign(process.env, {
-      CONTROL_TABLE: local.tables.control,
-      EVENTS_TABLE: local.tables.events,
-      AWS_ENDPOINT_URL_DYNAMODB: local.dynamodb,
-      AWS_REGION: local.region,
-      AWS_DEFAULT_REGION: local.region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      RETENTION_DAYS: '90',
-      MAX_RETENTION_DAYS: '365',
-      SHARD_COUNT: '4',
-      CURSOR_SECRET: 'x',
-    });
-    delete process.env.AWS_PROFILE;
-    delete process.env.AWS_SESSION_TOKEN;
-    store = import('../../lambdas/adapters/token-store.js');
-  }
-  return store;
-}
+/** The table adapters of the local stack (built from its endpoints, once per worker). */
+export const localStores = (): TableAdapters => (stores ??= localTableAdapters(local));
 
 /** Scopes of the contract. */
 export type Scope = 'events:write' | 'events:read' | 'exports:write' | 'admin';
 
 /** Issues a token of `tenant` with `scopes` directly in the Control table (as the admin CLI does). */
 export async function issueToken(tenant: string, scopes: Scope[], name = 'e2e'): Promise<{ token: string; id: string }> {
-  const { createToken } = await tokenStore();
-  const created = await createToken({ tenant, name, scopes });
+  const created = await localStores().tokenStore.createToken({ tenant, name, scopes });
   return { token: created.token, id: created.id };
 }
 

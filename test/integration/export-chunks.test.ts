@@ -7,7 +7,8 @@
  * carry-over object; Complete and Fail leave nothing temporary behind.
  *
  * The events are ingested over HTTP; the export records are created directly (no
- * execution is started), like `requestExport` builds them. The handlers read their
+ * execution is started), like `requestExport` builds them, with table adapters of the
+ * local stack built from its endpoints. The handlers build theirs from their
  * configuration at import, from the environment the global setup applied and this
  * worker inherited (checked before they are imported). Chunks stop at 250 rows
  * (EXPORT_CHUNK_MAX_ROWS), so 700 events take three chunks and two carry-overs.
@@ -23,7 +24,7 @@ import { lambdaContext } from '../../local/http-api.js';
 import { S3RVER_KEY } from '../../local/s3.js';
 import type { ExportRecord } from '../../lambdas/core/exports.js';
 import {
-  adminOfNewTenant, type Client, event, HOUR, ingest, type Json, listIds, local, poll, uid,
+  adminOfNewTenant, type Client, event, HOUR, ingest, type Json, listIds, local, localStores, poll, uid,
 } from '../e2e/helpers.js';
 
 /** Variables the export tasks read at import; the global setup sets them for the whole run. */
@@ -41,14 +42,20 @@ vi.mock('../../lambdas/adapters/export-files.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../lambdas/adapters/export-files.js')>();
   return {
     ...real,
-    getCarry: async (key: string) => {
-      const gate = carryGate.next;
-      if (gate?.key === key) {
-        carryGate.next = undefined;
-        gate.reached();
-        await gate.release;
-      }
-      return real.getCarry(key);
+    createExportFiles: (...args: Parameters<typeof real.createExportFiles>) => {
+      const files = real.createExportFiles(...args);
+      return {
+        ...files,
+        getCarry: async (key: string) => {
+          const gate = carryGate.next;
+          if (gate?.key === key) {
+            carryGate.next = undefined;
+            gate.reached();
+            await gate.release;
+          }
+          return files.getCarry(key);
+        },
+      };
     },
   };
 });
@@ -56,9 +63,10 @@ vi.mock('../../lambdas/adapters/export-files.js', async (importOriginal) => {
 const missing = HANDLER_ENV.filter((name) => !process.env[name]);
 if (missing.length) throw new Error(`the global setup's handler environment is missing in this worker: ${missing.join(', ')}`);
 
-const { createExport, getExport } = await import('../../lambdas/adapters/export-store.js');
 const { exportKey, freezeWindow } = await import('../../lambdas/core/exports.js');
 const { effectiveSettings } = await import('../../lambdas/settings/effective-settings.js');
+const stores = localStores();
+const { createExport, getExport } = stores.exportStore;
 const { handler: begin } = await import('../../lambdas/exports/begin.js');
 const { handler: writeChunk } = await import('../../lambdas/exports/write-chunk.js');
 const { handler: complete } = await import('../../lambdas/exports/complete.js');
@@ -136,7 +144,7 @@ async function newExport(): Promise<{ input: { tenant: string; exportId: string 
   const email = `ops-${uid()}@example.com`;
   const record: ExportRecord = {
     id, tenant, status: 'queued', format: 'csv', filters: {}, window: freezeWindow({}, createdAt),
-    retentionDays: (await effectiveSettings(tenant)).retentionDays, email, requestedBy: tokenId, createdAt,
+    retentionDays: (await effectiveSettings(stores, tenant)).retentionDays, email, requestedBy: tokenId, createdAt,
     key: exportKey(tenant, id), seq: 0, part: 1, rowCount: 0, bytes: 0,
   };
   await createExport(record);

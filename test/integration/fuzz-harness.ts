@@ -105,12 +105,13 @@ let handlers: Promise<Record<Op, Handler>> | undefined;
 let table: ReturnType<typeof loadTableAccess> | undefined;
 
 async function loadTableAccess() {
-  const [{ ddb }, { BatchGetCommand }, { eventPk }] = await Promise.all([
+  const [{ createDocumentClient }, { BatchGetCommand }, { eventPk }] = await Promise.all([
     import('../../lambdas/adapters/dynamodb.js'), import('@aws-sdk/lib-dynamodb'), import('../../lambdas/core/keys.js'),
   ]);
+  // The table the handlers write to, reached as they reach it: the process environment is theirs.
   const name = process.env.EVENTS_TABLE;
   if (!name) throw new Error('EVENTS_TABLE is not set: the local stack must be started first');
-  return { ddb, BatchGetCommand, eventPk, table: name };
+  return { ddb: createDocumentClient({ endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB }), BatchGetCommand, eventPk, table: name };
 }
 const tableAccess = () => (table ??= loadTableAccess());
 

@@ -2,21 +2,21 @@
  * Write sharding against DynamoDB Local: a tenant's timeline is spread over
  * `ShardCount` partitions, and changing the count (up or down) never hides
  * events written under another count. Runs the use-case modules in this
- * worker, which inherits the handler environment from the global setup.
+ * worker, on table adapters of the local stack built from its endpoints; a
+ * "stack update" of ShardCount is a different `defaults.shardCount`.
  */
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { timelinePk } from '../../lambdas/core/keys.js';
+import { listEvents } from '../../lambdas/events/list-events.js';
+import { recordEvents } from '../../lambdas/events/record-events.js';
+import { local, localStores } from '../e2e/helpers.js';
 
-const { ddb } = await import('../../lambdas/adapters/dynamodb.js');
-const { recordEvents } = await import('../../lambdas/events/record-events.js');
-const { listEvents } = await import('../../lambdas/events/list-events.js');
-const { timelinePk } = await import('../../lambdas/core/keys.js');
-
-const originalShards = process.env.SHARD_COUNT;
-afterEach(() => {
-  process.env.SHARD_COUNT = originalShards;
-});
+const stores = localStores();
+const { ddb } = stores;
+/** The adapters as a stack with `shardCount` write shards uses them. */
+const withShards = (shardCount: number) => ({ ...stores, defaults: { ...stores.defaults, shardCount }, cursorSecret: 'sharding-test' });
 
 const batch = (tag: string, n: number) => ({
   events: Array.from({ length: n }, (_, i) => ({
@@ -27,11 +27,11 @@ const batch = (tag: string, n: number) => ({
   })),
 });
 
-async function listAll(tenant: string): Promise<string[]> {
+async function listAll(tenant: string, shardCount: number): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = await listEvents(tenant, {}, { limit: 40, cursor });
+    const page = await listEvents(withShards(shardCount), tenant, {}, { limit: 40, cursor });
     ids.push(...page.events.map((e) => e.id));
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
@@ -42,7 +42,7 @@ async function shardSizes(tenant: string, shards: number): Promise<number[]> {
   return Promise.all(
     Array.from({ length: shards }, async (_, shard) => {
       const r = await ddb.send(new QueryCommand({
-        TableName: process.env.EVENTS_TABLE, IndexName: 'byTime', KeyConditionExpression: 'tp = :tp',
+        TableName: local.tables.events, IndexName: 'byTime', KeyConditionExpression: 'tp = :tp',
         ExpressionAttributeValues: { ':tp': timelinePk(tenant, shard) }, Select: 'COUNT',
       }));
       return r.Count ?? 0;
@@ -54,10 +54,9 @@ describe('timeline write shards', () => {
   it('spreads a tenant over ShardCount partitions', async () => {
     // Prepare
     const tenant = `shard-${randomUUID().slice(0, 8)}`;
-    process.env.SHARD_COUNT = '8';
 
     // Act
-    await recordEvents(tenant, batch('a', 80));
+    await recordEvents(withShards(8), tenant, batch('a', 80));
 
     // Assess: every shard got some of the 80 events, none got them all
     const sizes = await shardSizes(tenant, 8);
@@ -68,15 +67,12 @@ describe('timeline write shards', () => {
   it('never hides older events when the shard count changes up or down', async () => {
     // Prepare: events written under 2, then 8, then 1 shard(s)
     const tenant = `shard-${randomUUID().slice(0, 8)}`;
-    process.env.SHARD_COUNT = '2';
-    await recordEvents(tenant, batch('two', 30));
-    process.env.SHARD_COUNT = '8';
-    await recordEvents(tenant, batch('eight', 30));
-    process.env.SHARD_COUNT = '1';
-    await recordEvents(tenant, batch('one', 30));
+    await recordEvents(withShards(2), tenant, batch('two', 30));
+    await recordEvents(withShards(8), tenant, batch('eight', 30));
+    await recordEvents(withShards(1), tenant, batch('one', 30));
 
     // Act: read with the smallest count configured
-    const ids = await listAll(tenant);
+    const ids = await listAll(tenant, 1);
 
     // Assess: all 90, each once, newest first across the three generations
     expect(ids).toHaveLength(90);

@@ -6,11 +6,12 @@
  */
 import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb.js';
+import { createEventStore } from '../../lambdas/adapters/event-store.js';
 import type { EventItem } from '../../lambdas/core/keys.js';
 
-process.env.EVENTS_TABLE = 'events-test';
-const { ddb } = await import('../../lambdas/adapters/dynamodb.js');
-const { putEvents } = await import('../../lambdas/adapters/event-store.js');
+const ddb = createDocumentClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const { putEvents } = createEventStore({ ddb, tableName: 'events-test' });
 
 const item = (i: number) => ({ pk: `t#e${i}`, s: `2026-11-22T00:00:00.000Z#e${i}` }) as unknown as EventItem;
 type Request = { PutRequest: { Item: EventItem } };

@@ -6,12 +6,11 @@
  */
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb.js';
+import { createSettingsStore } from '../../lambdas/adapters/settings-store.js';
 
-process.env.CONTROL_TABLE = 'control-test';
-process.env.EVENTS_TABLE = 'events-test';
-process.env.SETTINGS_CACHE_SECONDS = '10';
-const { ddb } = await import('../../lambdas/adapters/dynamodb.js');
-const { loadSettings, recordShardCount, saveSettings } = await import('../../lambdas/adapters/settings-store.js');
+const ddb = createDocumentClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const { loadSettings, recordShardCount, saveSettings } = createSettingsStore({ ddb, tableName: 'control-test', cacheSeconds: 10 });
 
 afterEach(() => {
   vi.mocked(ddb.send).mockRestore?.();
