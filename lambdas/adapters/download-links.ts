@@ -30,6 +30,7 @@ export interface DownloadLinks {
   downloadLink(key: string, fileName: string, seconds: number, now?: number): Promise<{ url: string; expiresAt: string }>;
 }
 
+/** Links to objects of `bucket`, presigned with the signer's key (no request is made). */
 export function createDownloadLinks({ region, bucket, signer, endpoint }: DownloadLinksConfig): DownloadLinks {
   const presigner = new S3RequestPresigner({ credentials: { ...signer }, region, sha256: Hash.bind(null, 'sha256') });
   return {

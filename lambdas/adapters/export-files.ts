@@ -12,7 +12,7 @@
  */
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
-  GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, UploadPartCommand,
+  GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { ExportDependencyError, PermanentExportError } from '../core/exports.js';
 
@@ -40,6 +40,7 @@ export interface ExportFilesConfig {
 /** Export files: multipart uploads, carry-overs, clean-up. */
 export type ExportFiles = ReturnType<typeof createExportFiles>;
 
+/** Export files in `bucket`, through `s3`. */
 export function createExportFiles({ s3, bucket: Bucket }: ExportFilesConfig) {
   /** Opens the multipart upload of the file `key`, saved by browsers as `fileName`. */
   async function createUpload(key: string, fileName: string): Promise<string> {

@@ -49,6 +49,7 @@ export interface ExportStoreConfig {
 /** Export records and their parts. */
 export type ExportStore = ReturnType<typeof createExportStore>;
 
+/** Export records in the Control table `tableName`. */
 export function createExportStore({ ddb, tableName: TableName }: ExportStoreConfig) {
   /** Stores a new export, with `alongside` writes (its audit event) in the same transaction. */
   async function createExport(r: ExportRecord, alongside: TransactItem[] = []): Promise<void> {

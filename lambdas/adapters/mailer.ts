@@ -27,6 +27,7 @@ export interface Mailer {
   sendMail(to: string, mail: Mail): Promise<string>;
 }
 
+/** A mailer sending as `from` through `ses`. */
 export function createMailer({ ses, from }: MailerConfig): Mailer {
   return {
     async sendMail(to, mail) {

@@ -57,6 +57,7 @@ export interface SettingsStore {
   recordShardCount(tenant: string, shards: number): Promise<void>;
 }
 
+/** Tenant settings in the Control table `tableName`, with a cache of its own (one per container in the handlers). */
 export function createSettingsStore({ ddb, tableName: TableName, cacheSeconds }: SettingsStoreConfig): SettingsStore {
   const CACHE_MS = cacheSeconds * 1000;
   /** Settings this store read or wrote, per tenant, with when. */

@@ -69,6 +69,7 @@ export interface TokenStore {
   verifyToken(token: string): Promise<TokenInfo | undefined>;
 }
 
+/** API tokens in the Control table `tableName`. */
 export function createTokenStore({ ddb, tableName: TableName }: TokenStoreConfig): TokenStore {
   return {
     async createToken(input, alongside = []) {

@@ -28,6 +28,7 @@ export interface Transactions {
   transact(items: TransactItem[]): Promise<void>;
 }
 
+/** Transactions on `ddb`, with audit events put in `eventsTable`. */
 export function createTransactions({ ddb, eventsTable }: TransactionsConfig): Transactions {
   return {
     putAuditEvent: (item) => ({ Put: { TableName: eventsTable, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } }),

@@ -24,6 +24,7 @@ export interface ExportStarter {
   startExportWorkflow(input: ExportTaskInput): Promise<string>;
 }
 
+/** Starts executions of `stateMachineArn` through `sfn`. */
 export function createExportStarter({ sfn, stateMachineArn }: ExportStarterConfig): ExportStarter {
   return {
     async startExportWorkflow(input) {
