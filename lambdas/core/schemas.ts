@@ -209,6 +209,16 @@ export type AccessLogsQuery = v.InferOutput<typeof accessLogsQuerySchema>;
 /** GET /v1/exports query string. */
 export const listExportsQuerySchema = strict({ limit: pageLimit(100, 20), cursor: pageEntries.cursor });
 
+/**
+ * A token's fixed filters (`restrict`): every read made with the token is ANDed with them. The
+ * fields mean what the same-named event filters mean (`resourceType` is a resource's type).
+ */
+export const restrictionSchema = v.pipe(
+  strict({ project: filterEntries.project, actor: filterEntries.actor, resourceType: filterEntries.resourceType, category: filterEntries.category }),
+  v.check((r) => Object.values(r).some((x) => x !== undefined), 'must name at least one of project, actor, resourceType, category'),
+);
+export type Restriction = v.InferOutput<typeof restrictionSchema>;
+
 /** POST /v1/tokens body. */
 export const createTokenSchema = strict({
   name: text(128),
