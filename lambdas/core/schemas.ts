@@ -180,6 +180,11 @@ const withWindowChecks = <S extends v.GenericSchema<unknown, Window>>(schema: S)
 export const eventFilterSchema = withWindowChecks(strict(filterEntries));
 export type EventFilter = v.InferOutput<typeof eventFilterSchema>;
 
+/** A live-stream subscription's filters: those of GET /v1/events but the time window (a stream has none). */
+const { from: _from, to: _to, range: _range, ...streamFilterEntries } = filterEntries;
+export const streamFilterSchema = strict(streamFilterEntries);
+export type StreamFilter = v.InferOutput<typeof streamFilterSchema>;
+
 /** A page-size query parameter: a decimal integer in 1..`max` (no `1e2`, `0x10`, `+5`), `fallback` when absent. */
 const pageLimit = (max: number, fallback: number) => v.optional(
   v.config(v.pipe(
