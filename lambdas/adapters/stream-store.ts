@@ -57,6 +57,11 @@ export interface StreamStore {
   deleteConnection(connectionId: string, tenant: string): Promise<void>;
   /** Adds or replaces subscription `id`: `full` when the connection holds {@link MAX_SUBSCRIPTIONS} others, `gone` when it is closed. */
   subscribe(tenant: string, connectionId: string, id: string, filters: StreamFilter): Promise<'ok' | 'full' | 'gone'>;
+  /**
+   * Remembers deliveries sent to a connection by a batch attempt that failed afterwards, so the
+   * retried batch skips them (they come back in {@link tenantConnections}' `sent`).
+   */
+  markSent(tenant: string, connectionId: string, keys: readonly string[]): Promise<void>;
   /** Removes subscription `id` (a no-op when absent). */
   unsubscribe(tenant: string, connectionId: string, id: string): Promise<void>;
   /** A tenant's connections, page by page (Limit-ed Queries). */
@@ -166,11 +171,24 @@ export function createStreamStore({ ddb, tableName: TableName, now = Date.now }:
       }
     },
 
+    async markSent(tenant, connectionId, keys) {
+      if (!keys.length) return;
+      try {
+        await ddb.send(new UpdateCommand({
+          TableName, Key: tenantKey(tenant, connectionId), UpdateExpression: 'ADD sent :keys',
+          ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':keys': new Set(keys) },
+        }));
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    },
+
     tenantConnections(tenant) {
       return pages({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `STREAM#${tenant}` }, ConsistentRead: true }, (item) => ({
         connectionId: String(item.sk), tenant, tokenId: String(item.tokenId),
         subscriptions: (item.subs ?? {}) as Record<string, StreamFilter>,
         ...(item.restrict ? { restrict: item.restrict as Restriction } : {}),
+        ...(item.sent ? { sent: item.sent as Set<string> } : {}),
       }));
     },
 

@@ -67,6 +67,8 @@ export interface StreamConnection {
   readonly connectionId: string;
   readonly restrict?: Restriction;
   readonly subscriptions: Readonly<Record<string, StreamFilter>>;
+  /** Delivery keys already sent by an attempt that then failed: a retried batch skips them. */
+  readonly sent?: ReadonlySet<string>;
 }
 
 /** A stored event with its item (the attributes filters are evaluated on). */
@@ -80,19 +82,22 @@ export interface StoredEvent {
 export interface Delivery {
   readonly connectionId: string;
   readonly data: string;
+  /** `{subscription}|{event id}`: what makes a delivery the same one when a batch is retried. */
+  readonly key: string;
 }
 
 /**
  * The messages `events` (all of one tenant, in storage order) make for `connections` (that
  * tenant's): one per matching subscription, in event order per connection. A message over
  * {@link MAX_MESSAGE_BYTES} becomes an `event_ref` (id and occurredAt: the client fetches it).
+ * Deliveries in a connection's `sent` are skipped.
  */
 export function fanOut(tenant: string, events: readonly StoredEvent[], connections: readonly StreamConnection[]): Delivery[] {
   const subscriptions = connections.flatMap((c) =>
     Object.entries(c.subscriptions).flatMap(([id, filter]) => {
       const restricted = restrictFilter(filter, c.restrict);
       // A filter that contradicts the restriction matches nothing.
-      return restricted ? [{ connectionId: c.connectionId, id, conditions: filterConditions(tenant, restricted) as readonly Condition[] }] : [];
+      return restricted ? [{ connectionId: c.connectionId, id, sent: c.sent, conditions: filterConditions(tenant, restricted) as readonly Condition[] }] : [];
     }));
   const out: Delivery[] = [];
   for (const e of events) {
@@ -100,10 +105,13 @@ export function fanOut(tenant: string, events: readonly StoredEvent[], connectio
     let json: string | undefined;
     for (const s of subscriptions) {
       if (!matchesConditions(e.item, s.conditions)) continue;
+      const key = `${s.id}|${e.event.id}`;
+      if (s.sent?.has(key)) continue; // sent by an attempt of this batch that failed afterwards
       json ??= JSON.stringify(e.event);
       const data = `{"type":"event","subscription":${JSON.stringify(s.id)},"event":${json}}`;
       out.push({
         connectionId: s.connectionId,
+        key,
         data: Buffer.byteLength(data) <= MAX_MESSAGE_BYTES ? data : JSON.stringify({ type: 'event_ref', subscription: s.id, id: e.event.id, occurredAt: e.event.occurredAt }),
       });
     }
