@@ -37,13 +37,21 @@ export async function deliverEvents(store: StreamStore, api: ConnectionsApi, eve
       for (const d of fanOut(tenant, tenantEvents, connections)) perConnection.set(d.connectionId, [...(perConnection.get(d.connectionId) ?? []), d]);
       const queue = [...perConnection.entries()];
       const sent = new Map<string, string[]>();
+      let failed: { error: unknown } | undefined;
       const worker = async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) {
+        // After a failure no new message starts; those in flight finish (and are recorded).
+        for (let next = queue.shift(); next && !failed; next = queue.shift()) {
           const [connectionId, deliveries] = next;
           for (const d of deliveries) {
-            if ((await api.post(connectionId, d.data)) === 'gone') {
-              gone++;
-              await store.deleteConnection(connectionId, tenant);
+            if (failed) break;
+            try {
+              if ((await api.post(connectionId, d.data)) === 'gone') {
+                gone++;
+                await store.deleteConnection(connectionId, tenant);
+                break;
+              }
+            } catch (error) {
+              failed ??= { error };
               break;
             }
             messages++;
@@ -51,13 +59,11 @@ export async function deliverEvents(store: StreamStore, api: ConnectionsApi, eve
           }
         }
       };
-      try {
-        await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
-      } catch (error) {
+      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+      if (failed) {
         // The batch will be retried: remember what already went out, so the retry does not send it twice.
-        queue.length = 0;
-        await Promise.allSettled([...sent].map(([connectionId, keys]) => store.markSent(tenant, connectionId, keys)));
-        throw error;
+        await Promise.all([...sent].map(([connectionId, keys]) => store.markSent(tenant, connectionId, keys)));
+        throw failed.error;
       }
     }
   }
