@@ -21,6 +21,7 @@ import type { EventInput } from '../../lambdas/core/schemas.js';
 import { newTicket } from '../../lambdas/core/stream.js';
 import { closeConnection, handleMessage, openConnection } from '../../lambdas/stream/connections.js';
 import { deliverEvents } from '../../lambdas/stream/deliver.js';
+import { sweepConnections } from '../../lambdas/stream/sweep.js';
 import { LOCAL_AWS } from '../../local/dynamodb.js';
 import { startStreamPoller, type LocalStreamPoller } from '../../local/stream-poller.js';
 import { startWebSocketApi, type LocalWebSocketApi } from '../../local/websocket-api.js';
@@ -73,9 +74,9 @@ afterAll(async () => {
 });
 
 /** A client of `forTenant` connected with a fresh ticket, collecting every frame. */
-async function client(forTenant: string, restrict?: { project: string }) {
+async function client(forTenant: string, restrict?: { project: string }, tokenId = 'tok') {
   const { ticket, hash } = newTicket();
-  await store.putTicket(hash, { tenant: forTenant, tokenId: 'tok', scopes: ['events:read'], ...(restrict ? { restrict } : {}) });
+  await store.putTicket(hash, { tenant: forTenant, tokenId, scopes: ['events:read'], ...(restrict ? { restrict } : {}) });
   const ws = new WebSocket(`${wsApi.url}?ticket=${ticket}`);
   const frames: Record<string, unknown>[] = [];
   ws.on('message', (data) => frames.push(JSON.parse(String(data))));
@@ -180,5 +181,28 @@ describe('live stream delivery (poller → fan-out → @connections → WebSocke
     expect(events(alive.frames).map((f) => f.event.id)).toEqual([id]);
     expect(await store.connectionOwner('gone-connection')).toBeUndefined();
     alive.ws.close();
+  });
+
+  it('the sweep closes the connections of revoked, expired or unknown tokens, telling the client why, and keeps the others', async () => {
+    // Arrange
+    const valid = await client(tenant, undefined, 'valid-token');
+    const revoked = await client(tenant, undefined, 'revoked-token');
+    const expired = await client(tenant, undefined, 'expired-token');
+    const closedCodes: number[] = [];
+    for (const c of [revoked, expired]) c.ws.on('close', (code) => closedCodes.push(code));
+    const tokens: Record<string, { revokedAt?: string; expiresAt?: string }> = {
+      'valid-token': {}, 'revoked-token': { revokedAt: new Date().toISOString() }, 'expired-token': { expiresAt: new Date(Date.now() - 1000).toISOString() },
+    };
+
+    // Act
+    const report = await sweepConnections(store, api, async (t, id) => (t === tenant || t === otherTenant ? tokens[id] ?? {} : {}));
+    await until(() => closedCodes.length === 2);
+
+    // Assess
+    expect(report.closed).toBe(2);
+    for (const c of [revoked, expired]) expect(c.frames.at(-1)).toMatchObject({ type: 'error', error: { code: 'unauthorized' } });
+    expect(valid.ws.readyState).toBe(WebSocket.OPEN);
+    expect(await valid.send({ action: 'ping' })).toEqual({ type: 'pong' });
+    valid.ws.close();
   });
 });
