@@ -180,6 +180,11 @@ const withWindowChecks = <S extends v.GenericSchema<unknown, Window>>(schema: S)
 export const eventFilterSchema = withWindowChecks(strict(filterEntries));
 export type EventFilter = v.InferOutput<typeof eventFilterSchema>;
 
+/** A live-stream subscription's filters: those of GET /v1/events but the time window (a stream has none). */
+const { from: _from, to: _to, range: _range, ...streamFilterEntries } = filterEntries;
+export const streamFilterSchema = strict(streamFilterEntries);
+export type StreamFilter = v.InferOutput<typeof streamFilterSchema>;
+
 /** A page-size query parameter: a decimal integer in 1..`max` (no `1e2`, `0x10`, `+5`), `fallback` when absent. */
 const pageLimit = (max: number, fallback: number) => v.optional(
   v.config(v.pipe(
@@ -208,6 +213,16 @@ export type AccessLogsQuery = v.InferOutput<typeof accessLogsQuerySchema>;
 
 /** GET /v1/exports query string. */
 export const listExportsQuerySchema = strict({ limit: pageLimit(100, 20), cursor: pageEntries.cursor });
+
+/**
+ * A token's fixed filters (`restrict`): every read made with the token is ANDed with them. The
+ * fields mean what the same-named event filters mean (`resourceType` is a resource's type).
+ */
+export const restrictionSchema = v.pipe(
+  strict({ project: filterEntries.project, actor: filterEntries.actor, resourceType: filterEntries.resourceType, category: filterEntries.category }),
+  v.check((r) => Object.values(r).some((x) => x !== undefined), 'must name at least one of project, actor, resourceType, category'),
+);
+export type Restriction = v.InferOutput<typeof restrictionSchema>;
 
 /** POST /v1/tokens body. */
 export const createTokenSchema = strict({

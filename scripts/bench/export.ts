@@ -105,7 +105,7 @@ function cpuOf(pid: number | undefined): number | undefined {
 // ---------------------------------------------------------------- the stack process
 
 /** The local stack running in a child process. */
-interface BenchStack {
+export interface BenchStack {
   readonly pid: number;
   readonly info: BenchStackInfo;
   /** Sends `gc` or `memory` (see export-stack.ts) and waits for the answer. */
@@ -119,8 +119,11 @@ interface BenchStack {
  */
 const NOISE = /No application metrics to publish|"function_name":"AuditLog-ApiGetExport".*TimeoutError/;
 
-/** Starts export-stack.ts with admin tokens for `tenants`; its other output goes to stderr, prefixed. */
-async function startStack(tenants: readonly string[]): Promise<BenchStack> {
+/**
+ * Starts export-stack.ts with admin tokens for `tenants`; its other output goes to stderr,
+ * prefixed with `[<label> stack]`, except lines matching `noise` (besides the usual ones).
+ */
+export async function startStack(tenants: readonly string[], label = 'export', noise?: RegExp): Promise<BenchStack> {
   const env = { ...process.env };
   delete env.PORT; // a fixed port would clash with another stack
   // node itself (not the tsx CLI, which would run node as its child): the pid is the stack's process.
@@ -132,13 +135,13 @@ async function startStack(tenants: readonly string[]): Promise<BenchStack> {
   const kill = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
   process.once('exit', kill);
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const forward = (l: string) => { if (!NOISE.test(l)) process.stderr.write(`[export stack] ${l}\n`); };
+  const forward = (l: string) => { if (!NOISE.test(l) && !noise?.test(l)) process.stderr.write(`[${label} stack] ${l}\n`); };
   createInterface({ input: child.stderr }).on('line', forward);
   const lines = createInterface({ input: child.stdout });
   const replies: Array<(reply: BenchReply) => void> = [];
   try {
     const info = await new Promise<BenchStackInfo>((resolveInfo, reject) => {
-      const timer = setTimeout(() => reject(new Error('the export stack did not start within 180 s')), 180_000);
+      const timer = setTimeout(() => reject(new Error(`the ${label} stack did not start within 180 s`)), 180_000);
       lines.on('line', (l) => {
         if (l.startsWith('{"benchStack"')) {
           clearTimeout(timer);
@@ -151,7 +154,7 @@ async function startStack(tenants: readonly string[]): Promise<BenchStack> {
       });
       void exited.then(() => {
         clearTimeout(timer);
-        reject(new Error(`the export stack exited during start-up (code ${child.exitCode}, signal ${child.signalCode})`));
+        reject(new Error(`the ${label} stack exited during start-up (code ${child.exitCode}, signal ${child.signalCode})`));
       });
     });
     return {

@@ -1,0 +1,42 @@
+/**
+ * The "stored item → event" step every Events-table stream consumer starts with: a
+ * Lambda `DynamoDBStreamEvent` batch becomes the events it inserted, decoded, with the item
+ * attributes filters are evaluated on. Modifications never happen (the table is append-only)
+ * and removals are TTL expiries or deletions of nothing a consumer sends.
+ */
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue as StreamAttributeValue, DynamoDBRecord } from 'aws-lambda';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type EventItem, fromItem } from '../core/keys.js';
+import { splitEventPk, type StoredEvent } from '../core/stream.js';
+
+/** One inserted event with where it sits in the stream. */
+export interface InsertedEvent extends StoredEvent {
+  readonly sequenceNumber: string;
+}
+
+/**
+ * Lambda delivers binary attributes (`B`) as base64 text in the JSON event, where the SDK has
+ * bytes (the deflated event body `b` is one).
+ */
+function binaryDecoded(image: Record<string, StreamAttributeValue>): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  for (const [name, value] of Object.entries(image)) {
+    out[name] = (typeof value.B === 'string' ? { B: Buffer.from(value.B, 'base64') } : value) as AttributeValue;
+  }
+  return out;
+}
+
+/** The events `records` inserted, in stream order. */
+export function insertedEvents(records: readonly DynamoDBRecord[]): InsertedEvent[] {
+  const out: InsertedEvent[] = [];
+  for (const record of records) {
+    const image = record.dynamodb?.NewImage;
+    if (record.eventName !== 'INSERT' || !image) continue;
+    const item = unmarshall(binaryDecoded(image)) as EventItem;
+    const key = splitEventPk(item.pk);
+    if (!key) continue;
+    out.push({ tenant: key.tenant, item, event: fromItem(item), sequenceNumber: record.dynamodb?.SequenceNumber ?? '' });
+  }
+  return out;
+}
