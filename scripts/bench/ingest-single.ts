@@ -109,7 +109,8 @@ type Samples = Record<string, number[]>;
  * handlers' own DynamoDB client for the breakdown, and removed after it.
  */
 async function timeDynamoDbCalls(): Promise<{ take(): { op: string; ms: number }[]; remove(): void }> {
-  const { ddb } = await import('../../lambdas/adapters/dynamodb.js');
+  // The handlers' own client: the composition module builds it once per process, as per Lambda container.
+  const ddb = (await import('../../lambdas/shared/adapters.js')).documentClient();
   let calls: { op: string; ms: number }[] = [];
   const name = 'benchStepTiming';
   ddb.middlewareStack.add(
@@ -155,14 +156,17 @@ async function bareServer(): Promise<{ url: string; server: Server }> {
  */
 async function breakdown(s: IngestSetup, samples: number): Promise<void> {
   section(`P1b breakdown: where one single-event POST spends its time (one request at a time, medians of ${num(samples)})`);
-  const [{ handler: ingest }, { handler: authorizer }, { route, json, countOutcome }, { ingestContext }, { putEvents }, { eventPk }] = await Promise.all([
+  const [{ handler: ingest }, { handler: authorizer }, { route, json, countOutcome }, { ingestContext: contextOf }, adapters, { eventPk }] = await Promise.all([
     import('../../lambdas/events/ingest.js'),
     import('../../lambdas/auth/authorizer.js'),
     import('../../lambdas/shared/http.js'),
     import('../../lambdas/events/audit-item.js'),
-    import('../../lambdas/adapters/event-store.js'),
+    import('../../lambdas/shared/adapters.js'),
     import('../../lambdas/core/keys.js'),
   ]);
+  // The handlers' own adapters (the composition module's, as in the ingest handler).
+  const ingestContext = (tenant: string) => contextOf(adapters.settingsSources(), tenant);
+  const putEvents: (items: EventItem[], mayExist: (item: EventItem) => boolean) => ReturnType<ReturnType<typeof adapters.eventStore>['putEvents']> = (items, mayExist) => adapters.eventStore().putEvents(items, mayExist);
   const auth = await authorizer({ headers: { authorization: `Bearer ${s.token}` } } as never);
   const lambda = (auth as { context?: { tenant?: string; scopes?: string; tokenId?: string } }).context;
   if (!lambda?.tenant) throw new Error('breakdown: the admin token did not authorize');
