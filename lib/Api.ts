@@ -11,6 +11,7 @@ import { ENV, functionsOf, ROUTES, type RouteSpec } from './catalogue';
 import { ACCESS_LOG_FORMAT, API_DEFAULTS, newLogGroup } from './defaults';
 import type { EventStore } from './EventStore';
 import type { ExportWorkflow } from './ExportWorkflow';
+import type { LiveStream } from './LiveStream';
 import { newCatalogueFunction } from './needs';
 
 /** Properties of the {@link Api}. */
@@ -25,6 +26,8 @@ export interface ApiProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** The routes to serve, one function each. @default the catalogue's HTTP functions (lib/catalogue.ts) */
   readonly routes?: readonly RouteSpec[];
+  /** The live stream, whose URL the ticket route hands out. @default - none (a route needing it is an error) */
+  readonly liveStream?: LiveStream;
   /** Steady-state request rate limit of the stage (req/s); may be a token. @default 1000 */
   readonly throttleRateLimit?: number;
   /** Burst limit of the stage; may be a token. @default 2000 */
@@ -136,7 +139,7 @@ export class Api extends Construct {
 
     const routeFunctions = new Map<string, AuditFunction>();
     for (const route of props.routes ?? ROUTES) {
-      const fn = newCatalogueFunction(this, route, { eventStore, exportWorkflow: props.exportWorkflow }, {
+      const fn = newCatalogueFunction(this, route, { eventStore, exportWorkflow: props.exportWorkflow, liveStream: props.liveStream }, {
         description: `${route.trigger.method} ${route.trigger.path}`,
         logRetentionDays: props.logRetentionDays,
         environment: {

@@ -4,6 +4,7 @@ import { Api } from './Api';
 import { API_DEFAULTS, DEFAULT_LOG_RETENTION_DAYS, EXPORT_DEFAULTS, LOG_RETENTION_DAY_VALUES } from './defaults';
 import { EventStore } from './EventStore';
 import { ExportWorkflow } from './ExportWorkflow';
+import { LiveStream } from './LiveStream';
 import { ENV } from './catalogue';
 
 /**
@@ -38,6 +39,8 @@ export class AuditLogStack extends Stack {
   public readonly api: Api;
   /** The CSV export construct. */
   public readonly exportWorkflow: ExportWorkflow;
+  /** The live stream (WebSocket API, Events-stream fan-out, revocation sweep). */
+  public readonly liveStream: LiveStream;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, {
@@ -143,9 +146,16 @@ export class AuditLogStack extends Stack {
       logRetentionDays: logRetentionDays.valueAsNumber,
     });
 
+    this.liveStream = new LiveStream(this, 'LiveStream', {
+      eventStore: this.eventStore,
+      environment,
+      logRetentionDays: logRetentionDays.valueAsNumber,
+    });
+
     this.api = new Api(this, 'Api', {
       eventStore: this.eventStore,
       exportWorkflow: this.exportWorkflow,
+      liveStream: this.liveStream,
       environment,
       throttleRateLimit: throttleRateLimit.valueAsNumber,
       throttleBurstLimit: throttleBurstLimit.valueAsNumber,
@@ -155,6 +165,10 @@ export class AuditLogStack extends Stack {
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,
       description: 'Base URL of the HTTP API (append v1/...)',
+    });
+    new CfnOutput(this, 'StreamUrl', {
+      value: this.liveStream.url,
+      description: 'WebSocket URL of the live stream (clients connect with the URL POST /v1/stream-tickets returns)',
     });
     new CfnOutput(this, 'EventsTableName', {
       value: this.eventStore.eventsTable.tableName,

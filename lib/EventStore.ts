@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { CONTROL_INDEX, INDEX_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../lambdas/core/keys';
+import { CONTROL_INDEX, CONTROL_TTL_ATTRIBUTE, INDEX_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../lambdas/core/keys';
 import { ENV, type TableAccess } from './catalogue';
 
 /** Properties of the {@link EventStore}. */
@@ -64,6 +64,8 @@ export class EventStore extends Construct {
     this.controlTable = newTable(this, 'ControlTable', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      // Only short-lived records carry it (live-stream tickets and connections); tokens and settings never expire by TTL.
+      timeToLiveAttribute: CONTROL_TTL_ATTRIBUTE,
     });
     this.controlTable.addGlobalSecondaryIndex({
       indexName: CONTROL_INDEX.name,

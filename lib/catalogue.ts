@@ -38,6 +38,10 @@ export interface Needs {
   readonly exportFiles?: { readonly actions: readonly ExportObjectAction[]; readonly list?: boolean };
   /** Sends mail as the stack's sender (SES, `SENDER_EMAIL`). @default false */
   readonly mail?: boolean;
+  /** Knows the live stream's URL to hand out with tickets (`STREAM_URL`). @default false */
+  readonly streamUrl?: boolean;
+  /** Sends to and closes live-stream connections (`execute-api:ManageConnections`, `CONNECTIONS_ENDPOINT`). @default false */
+  readonly streamConnections?: boolean;
 }
 
 /** An HTTP API route served by the function. */
@@ -62,7 +66,37 @@ export interface TaskTrigger {
   readonly workflow: 'export';
 }
 
-export type Trigger = HttpTrigger | AuthorizerTrigger | TaskTrigger;
+/** A route of the live stream's WebSocket API. */
+export interface WebSocketTrigger {
+  readonly kind: 'websocket';
+  /** `$connect` (runs before the upgrade; a non-2xx refuses it), `$disconnect`, or `$default` (every message, answered as a frame). */
+  readonly route: '$connect' | '$disconnect' | '$default';
+}
+
+/**
+ * A DynamoDB Streams event source mapping on the Events table: batches of records, retried
+ * `retryAttempts` times while bisecting, then handed to an on-failure destination so a
+ * poisoned record never blocks its shard.
+ */
+export interface StreamTrigger {
+  readonly kind: 'stream';
+  readonly table: 'events';
+  /** Records per invocation. */
+  readonly batchSize: number;
+  /** How long Lambda gathers records before invoking (ms; 0: at once, for freshness). */
+  readonly maxBatchingWindowMs: number;
+  /** Retries of a failing batch (each half of a bisected batch counts on its own). */
+  readonly retryAttempts: number;
+}
+
+/** A function run on a fixed rate (EventBridge Scheduler). */
+export interface ScheduleTrigger {
+  readonly kind: 'schedule';
+  /** Minutes between runs. */
+  readonly everyMinutes: number;
+}
+
+export type Trigger = HttpTrigger | AuthorizerTrigger | TaskTrigger | WebSocketTrigger | StreamTrigger | ScheduleTrigger;
 
 /** One Lambda function. */
 export interface FunctionSpec {
@@ -107,6 +141,23 @@ export const FUNCTIONS = [
   { id: 'ListExports', entry: 'lambdas/exports/list.ts', trigger: http('GET', '/v1/exports'), needs: { control: 'read', presignDownloads: true } },
   { id: 'GetExport', entry: 'lambdas/exports/get.ts', trigger: http('GET', '/v1/exports/{id}'), needs: { control: 'read', presignDownloads: true } },
   { id: 'GetOpenApi', entry: 'lambdas/docs/openapi.ts', trigger: http('GET', '/v1/openapi.json', { public: true }), needs: {} },
+  { id: 'CreateStreamTicket', entry: 'lambdas/stream/create-ticket.ts', trigger: http('POST', '/v1/stream-tickets'), needs: { control: 'readWrite', streamUrl: true } },
+
+  // The live stream (LiveStream): its WebSocket routes, the Events-stream consumer that fans out, the revocation sweep.
+  { id: 'StreamConnect', entry: 'lambdas/stream/connect.ts', description: 'Live stream $connect: a single-use ticket opens a connection', trigger: { kind: 'websocket', route: '$connect' }, needs: { control: 'readWrite' } },
+  { id: 'StreamDisconnect', entry: 'lambdas/stream/disconnect.ts', description: 'Live stream $disconnect: forget the connection', trigger: { kind: 'websocket', route: '$disconnect' }, needs: { control: 'readWrite' } },
+  { id: 'StreamMessage', entry: 'lambdas/stream/message.ts', description: 'Live stream messages: subscribe, unsubscribe, ping', trigger: { kind: 'websocket', route: '$default' }, needs: { control: 'readWrite' } },
+  {
+    id: 'StreamFanOut', entry: 'lambdas/stream/fan-out.ts', description: 'Live stream: send stored events to matching subscriptions',
+    // Freshness first: no batching window; 100 records bound one invocation's work.
+    trigger: { kind: 'stream', table: 'events', batchSize: 100, maxBatchingWindowMs: 0, retryAttempts: 3 },
+    needs: { control: 'readWrite', streamConnections: true },
+    timeoutSeconds: 60,
+  },
+  {
+    id: 'StreamSweep', entry: 'lambdas/stream/sweep-connections.ts', description: 'Live stream: close connections of revoked or expired tokens',
+    trigger: { kind: 'schedule', everyMinutes: 1 }, needs: { control: 'readWrite', streamConnections: true }, timeoutSeconds: 50,
+  },
 
   {
     id: 'BeginExport', entry: 'lambdas/exports/begin.ts', trigger: exportTask,

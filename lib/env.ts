@@ -36,4 +36,8 @@ export const ENV = {
   exportPartBytes: 'EXPORT_PART_BYTES',
   /** Most rows one chunk writes before handing over to the next (tests set it low to exercise many chunks). @default 1,000,000 */
   exportChunkMaxRows: 'EXPORT_CHUNK_MAX_ROWS',
+  /** The live stream's WebSocket URL (`wss://…/{stage}`), handed out with tickets (LiveStream). */
+  streamUrl: 'STREAM_URL',
+  /** The live stream's `@connections` endpoint (`https://…/{stage}`), for sending to connections (LiveStream). */
+  connectionsEndpoint: 'CONNECTIONS_ENDPOINT',
 } as const;

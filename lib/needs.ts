@@ -2,6 +2,7 @@ import { AuditFunction, type AuditFunctionProps } from './AuditFunction';
 import type { FunctionSpec } from './catalogue';
 import type { EventStore } from './EventStore';
 import type { ExportWorkflow } from './ExportWorkflow';
+import type { LiveStream } from './LiveStream';
 import type { Construct } from 'constructs';
 import { Duration } from 'aws-cdk-lib';
 
@@ -14,6 +15,11 @@ export interface NeedProviders {
    * @default - none: a function needing any of them is an error
    */
   readonly exportWorkflow?: ExportWorkflow;
+  /**
+   * Owns the live stream's WebSocket API.
+   * @default - none: a function needing streamUrl or streamConnections is an error
+   */
+  readonly liveStream?: Pick<LiveStream, 'grantStreamUrl' | 'grantConnections'>;
 }
 
 /**
@@ -24,6 +30,12 @@ export function grantNeeds(fn: AuditFunction, spec: FunctionSpec, providers: Nee
   const { needs } = spec;
   if (needs.events) providers.eventStore.grantEvents(fn, needs.events);
   if (needs.control) providers.eventStore.grantControl(fn, needs.control);
+  if (needs.streamUrl || needs.streamConnections) {
+    const live = providers.liveStream;
+    if (!live) throw new Error(`Function ${spec.id} needs the live stream (streamUrl or streamConnections), but no liveStream was given`);
+    if (needs.streamUrl) live.grantStreamUrl(fn);
+    if (needs.streamConnections) live.grantConnections(fn);
+  }
   const exportNeeds = [needs.startExport, needs.presignDownloads, needs.exportFiles, needs.mail].some(Boolean);
   if (!exportNeeds) return;
   const workflow = providers.exportWorkflow;

@@ -13,12 +13,11 @@
  * the connections of revoked or expired tokens.
  */
 import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CONTROL_INDEX } from '../core/keys.js';
+import { CONTROL_INDEX, CONTROL_TTL_ATTRIBUTE } from '../core/keys.js';
 import type { Restriction, Scope, StreamFilter } from '../core/schemas.js';
 import { CONNECTION_TTL_SECONDS, MAX_SUBSCRIPTIONS, type StreamConnection, TICKET_TTL_SECONDS } from '../core/stream.js';
 
-/** The Control table's TTL attribute (epoch seconds) of stream records. */
-export const STREAM_TTL_ATTRIBUTE = 'ttl';
+const STREAM_TTL_ATTRIBUTE = CONTROL_TTL_ATTRIBUTE;
 const ALL_CONNECTIONS = 'STREAM#CONNECTIONS';
 
 /** What a ticket grants, copied from the token that asked for it. */

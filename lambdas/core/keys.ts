@@ -33,6 +33,8 @@ export const INDEX_KEY: Readonly<Record<IndexName, 'tp' | 'ap' | 'rp' | 'pp'>> =
 export const SORT_KEY = 's';
 /** TTL attribute of the Events table (epoch seconds); reads also filter on it, since TTL deletes lag. */
 export const TTL_ATTRIBUTE = 'expiresAt';
+/** The Control table's TTL attribute (epoch seconds), on short-lived records only: stream tickets and connections. */
+export const CONTROL_TTL_ATTRIBUTE = 'ttl';
 /** The Control table's one global secondary index: a tenant's tokens and exports, newest first. */
 export const CONTROL_INDEX = { name: 'byTenant', partitionKey: 'gp', sortKey: 'gs' } as const;
 

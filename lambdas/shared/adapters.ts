@@ -20,6 +20,8 @@ import { createSettingsStore } from '../adapters/settings-store.js';
 import { createTokenStore } from '../adapters/token-store.js';
 import { createTransactions } from '../adapters/transactions.js';
 import { createExportStarter } from '../adapters/workflow.js';
+import { createConnectionsApi } from '../adapters/connections-api.js';
+import { createStreamStore } from '../adapters/stream-store.js';
 import type { SettingsSources, StackDefaults } from '../settings/effective-settings.js';
 import { config } from './config.js';
 
@@ -52,3 +54,8 @@ export const downloadLinks = /* @__PURE__ */ once(() =>
 export const mailer = /* @__PURE__ */ once(() => createMailer({ ses: new SESv2Client({ maxAttempts: 5 }), from: config.senderEmail }));
 export const exportStarter = /* @__PURE__ */ once(() =>
   createExportStarter({ sfn: new SFNClient({ maxAttempts: 5 }), stateMachineArn: config.exportStateMachineArn }));
+
+/** Live-stream tickets and connections (Control table). */
+export const streamStore = /* @__PURE__ */ once(() => createStreamStore({ ddb: documentClient(), tableName: config.controlTable }));
+/** The live stream's `@connections` API. */
+export const connectionsApi = /* @__PURE__ */ once(() => createConnectionsApi({ endpoint: config.connectionsEndpoint }));

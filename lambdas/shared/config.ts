@@ -58,6 +58,10 @@ export const config = {
   get exportPartBytes() { return positiveInt(ENV.exportPartBytes, 8 * 1024 * 1024); },
   /** Most rows one chunk writes. */
   get exportChunkMaxRows() { return positiveInt(ENV.exportChunkMaxRows, 1_000_000); },
+  /** The live stream's WebSocket URL, handed out with tickets. */
+  get streamUrl() { return required(ENV.streamUrl); },
+  /** The live stream's `@connections` endpoint. */
+  get connectionsEndpoint() { return required(ENV.connectionsEndpoint); },
   /** AWS region the functions run in. */
   get region() { return required('AWS_REGION'); },
   /**
