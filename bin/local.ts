@@ -117,6 +117,9 @@ Export events as CSV (runs the export state machine; the mail with the download 
   curl -s ${auth} ${e.api}/v1/exports
 Sent mail: ${e.ses}/ in a browser, or curl -s ${e.mailbox}
 ` : ''}
+Watch events live (WebSocket): get a single-use ticket URL, connect within 60 s, subscribe:
+  curl -s ${auth} -X POST ${e.api}/v1/stream-tickets
+  npx wscat -c '<url>'   then send {"action":"subscribe","id":"s1","filters":{}}
 More tokens: npm run admin -- token create --tenant demo --scopes events:read,events:write
 API reference: docs/API.md.${values.verbose ? '' : ' A log line per request: npm start -- --verbose.'}
 ${persisted

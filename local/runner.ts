@@ -12,6 +12,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal, type LocalDynamoDb } from './dynamodb.js';
 import { startDynamoDbProxy, type DynamoDbProxy } from './dynamodb-proxy.js';
+import { startStreamTriggers, startWebSocketPeer, type StreamTriggers } from './live-stream.js';
+import type { LocalWebSocketApi } from './websocket-api.js';
 import { applyEnvironment, localEnvironment } from './env.js';
 import { Faults, startFaultServer, type FaultServer } from './faults.js';
 import { openPersistDir, type PersistDir } from './persist.js';
@@ -41,6 +43,8 @@ export const LOCAL_SENDER_EMAIL = 'exports@audit-log.local';
 export interface LocalEndpoints {
   /** `http://127.0.0.1:<port>` */
   readonly api: string;
+  /** The live stream's WebSocket API (`ws://127.0.0.1:<port>/live`); connect with the URL `POST /v1/stream-tickets` returns. */
+  readonly websocket: string;
   /** An admin token of tenant `demo`. */
   readonly adminToken: string;
   readonly tenant: string;
@@ -117,6 +121,8 @@ export interface StartLocalOptions {
    * DynamoDB Local directly, as they do to DynamoDB on AWS, with no extra hop. @default true
    */
   readonly dynamoDbFaultProxy?: boolean;
+  /** Milliseconds between runs of the catalogue's `schedule` functions (the revocation sweep). Tests use ~1 s. @default their own rate (1 min) */
+  readonly scheduleEveryMs?: number;
 }
 
 /** A running local stack. */
@@ -162,6 +168,8 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
   const writeEndpoints = opts.writeEndpoints ?? true;
   let ddb: LocalDynamoDb | undefined;
   let ddbProxy: DynamoDbProxy | undefined;
+  let webSocket: LocalWebSocketApi | undefined;
+  let triggers: StreamTriggers | undefined;
   let api: LocalHttpApi | undefined;
   let s3: LocalS3 | undefined;
   let ses: LocalSes | undefined;
@@ -173,6 +181,8 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
     if (stopped) return;
     stopped = true;
     await sfn?.stop(); // aborts executions first: their tasks talk to everything else
+    await triggers?.stop();
+    await webSocket?.stop();
     await api?.stop();
     await ddbProxy?.stop();
     await Promise.all([ddb?.stop(), s3?.stop(), ses?.stop(), faultServer?.stop()]);
@@ -233,7 +243,12 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
     // Handlers go through the fault proxy (dynamodb-throttle rules); tables and direct clients use DynamoDB Local.
     if (opts.dynamoDbFaultProxy ?? true) ddbProxy = await startDynamoDbProxy({ target: ddb.endpoint, faults });
 
+    // Its URL and @connections endpoint go into the handlers' environment; its handlers load on first use.
+    webSocket = await startWebSocketPeer({ root: ROOT, template });
+
     const overrides: Record<string, string> = {
+      STREAM_URL: webSocket.url,
+      CONNECTIONS_ENDPOINT: webSocket.managementEndpoint,
       POWERTOOLS_METRICS_DISABLED: 'true', // no EMF blobs on stdout; CloudWatch is not here
       // The template's level (INFO) logs every rejected request: the console shows it only with --verbose.
       ...(opts.quiet ? { POWERTOOLS_LOG_LEVEL: 'ERROR' } : opts.verbose ? {} : { POWERTOOLS_LOG_LEVEL: 'WARN' }),
@@ -283,6 +298,10 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
     const portFallback = wanted && api.port !== wanted ? { preferred: wanted, used: api.port } : undefined;
     if (portFallback) note(`local: port ${wanted} is in use (another npm start?), so the API listens on port ${api.port} instead`);
 
+    triggers = await startStreamTriggers({
+      root: ROOT, template, dynamodb: ddbProxy?.endpoint ?? ddb.endpoint, tables, scheduleEveryMs: opts.scheduleEveryMs, log: (line) => console.warn(line),
+    });
+
     const [{ issueToken }, { localTableAdapters }] = await Promise.all([
       import('../lambdas/tokens/issue-token.js'),
       import('./adapters.js'),
@@ -306,6 +325,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
 
     const endpoints: LocalEndpoints = {
       api: api.url,
+      websocket: webSocket.url,
       adminToken: admin.token,
       tenant: DEMO_TENANT,
       dynamodb: ddb.endpoint,

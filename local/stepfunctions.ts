@@ -297,7 +297,10 @@ export function stateMachinesFromTemplate(
   const bindings: Record<string, TaskBinding> = {};
   for (const [id, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
     const task = resource.Metadata?.[FUNCTION_ID_METADATA];
-    if (typeof task === 'string') bindings[localFunctionArn(id)] = { task, fn: functionSettings(template, id), handler: () => load(entryOf(task)) };
+    // Only the catalogue's task functions: the others have triggers of their own (HTTP, WebSocket, streams, schedules).
+    if (typeof task === 'string' && functionById(task).trigger.kind === 'task') {
+      bindings[localFunctionArn(id)] = { task, fn: functionSettings(template, id), handler: () => load(entryOf(task)) };
+    }
   }
   const exportMachines = new Set<string>();
   for (const [, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {

@@ -142,7 +142,7 @@ export interface LocalStreamPoller {
 interface Worker {
   readonly shardId: string;
   readonly parentShardId?: string;
-  readonly startAt: ShardIteratorType;
+  startAt: ShardIteratorType;
   iterator?: string;
   /** Sequence number of the last record read (to get a new iterator after expiry). */
   lastRead?: string;
@@ -417,6 +417,13 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Loca
             if (got) w.lastRead = seq(records[got - 1]);
           } catch (err) {
             if (err instanceof ExpiredIteratorException) {
+              w.iterator = await iteratorFor(w);
+              continue;
+            }
+            if (err instanceof TrimmedDataAccessException && w.startAt === 'LATEST' && w.lastRead === undefined) {
+              // DynamoDB Local answers a LATEST iterator of a shard that holds no record yet with
+              // TrimmedDataAccessException on every read. Nothing was there to skip: read from the horizon.
+              w.startAt = 'TRIM_HORIZON';
               w.iterator = await iteratorFor(w);
               continue;
             }

@@ -31,6 +31,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     authCacheTtlSeconds: 1,
     // Export retries pause 20 ms instead of 2 s doubling; chunks of 250 rows exercise many chunks and carry-overs.
     retryIntervalMs: 20,
+    // The live stream's revocation sweep every second instead of every minute.
+    scheduleEveryMs: 1000,
     // The failure-path tests make handlers log expected errors with full stacks; only CRITICAL lines are printed.
     env: { TOKEN_CACHE_SECONDS: '1', EXPORT_CHUNK_MAX_ROWS: '250', POWERTOOLS_LOG_LEVEL: 'CRITICAL' },
   });

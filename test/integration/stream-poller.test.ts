@@ -183,6 +183,18 @@ describe('batching and starting position', () => {
 
     expect(delivered()).toEqual(['after']);
   });
+
+  it('LATEST on a table that holds no record yet delivers what is written after start (DynamoDB Local answers such a LATEST read as trimmed)', async () => {
+    const table = await createTable();
+
+    const { p, delivered } = await poller(table, undefined, { startingPosition: 'LATEST' });
+    await new Promise((r) => setTimeout(r, 200)); // a few empty reads first
+    await put(table, 'first');
+    await put(table, 'second');
+    await p.idle();
+
+    expect(delivered()).toEqual(['first', 'second']);
+  });
 });
 
 describe('errors', () => {
