@@ -7,7 +7,8 @@ import { decodeCursor, encodeCursor } from '../core/cursor.js';
 import { fromItem } from '../core/keys.js';
 import { readPage } from '../core/paging.js';
 import { canonicalFilter, planEventQuery } from '../core/query-plan.js';
-import type { AccessLogsQuery } from '../core/schemas.js';
+import { restrictFilter } from '../core/restrictions.js';
+import type { AccessLogsQuery, Restriction } from '../core/schemas.js';
 import type { ListDeps } from '../events/list-events.js';
 import { effectiveSettings } from '../settings/effective-settings.js';
 
@@ -15,8 +16,10 @@ import { effectiveSettings } from '../settings/effective-settings.js';
 const MAX_SCANNED = 5_000;
 const CHUNK = 200;
 
-export async function listAccessLogs(deps: ListDeps, tenant: string, query: Omit<AccessLogsQuery, 'limit' | 'cursor'>, page: { limit: number; cursor?: string }): Promise<{ groups: AccessGroup[]; nextCursor: string | null }> {
-  const filter = { ...query, category: 'auth' };
+export async function listAccessLogs(deps: ListDeps, tenant: string, query: Omit<AccessLogsQuery, 'limit' | 'cursor'>, page: { limit: number; cursor?: string }, restrict?: Restriction): Promise<{ groups: AccessGroup[]; nextCursor: string | null }> {
+  // Sign-ins, within the caller's token restriction (one restricted to another category sees none).
+  const filter = restrictFilter({ ...query, category: 'auth' }, restrict);
+  if (!filter) return { groups: [], nextCursor: null };
   const binding = `access-logs:${canonicalFilter(filter)}`;
   const resume = page.cursor ? decodeCursor<AccessLogResume>(deps.cursorSecret, tenant, binding, page.cursor) : undefined;
   const settings = await effectiveSettings(deps, tenant);

@@ -9,7 +9,7 @@ const deps = { ...settingsSources(), eventStore: eventStore(), cursorSecret: con
 
 export const handler = route({ scope: 'events:read' }, async (event, { principal }) => {
   const { limit, cursor, ...filter } = parseInput(accessLogsQuerySchema, queryParams(event), 'query string');
-  const page = await listAccessLogs(deps, principal.tenant, filter, { limit, cursor });
+  const page = await listAccessLogs(deps, principal.tenant, filter, { limit, cursor }, principal.restrict);
   countOutcome('AccessLogGroupsListed', page.groups.length);
   return json(200, page);
 });

@@ -18,6 +18,7 @@
  */
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import type { TokenInfo } from '../adapters/token-store.js';
+import { encodeRestriction } from '../core/restrictions.js';
 import { tokenStore } from '../shared/adapters.js';
 import { config } from '../shared/config.js';
 import { isTransientAwsError } from '../shared/aws-errors.js';
@@ -48,7 +49,10 @@ export const handler = async (event: APIGatewayRequestAuthorizerEventV2): Promis
     logger.warn('token lookup unavailable after retries', { error });
     return UNAVAILABLE;
   }
-  const result: Result = info ? { isAuthorized: true, context: { tenant: info.tenant, scopes: info.scopes.join(' '), tokenId: info.id } } : INVALID;
+  const restrict = encodeRestriction(info?.restrict);
+  const result: Result = info
+    ? { isAuthorized: true, context: { tenant: info.tenant, scopes: info.scopes.join(' '), tokenId: info.id, ...(restrict ? { restrict } : {}) } }
+    : INVALID;
   if (!info) logger.info('rejected token', { reason: 'unknown, malformed, expired or revoked' });
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
   cache.set(token, { until: now + config.tokenCacheSeconds * 1000, result });

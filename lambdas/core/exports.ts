@@ -9,7 +9,7 @@
  * applied as of then, so every chunk of a long export reads the same window.
  */
 import * as v from 'valibot';
-import { type EventFilter, eventFilterSchema, rangeMs, rejectingSkippedKeys } from './schemas.js';
+import { type EventFilter, eventFilterSchema, rangeMs, rejectingSkippedKeys, type Restriction } from './schemas.js';
 
 export const EXPORT_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];
@@ -87,6 +87,8 @@ export interface ExportRecord extends ExportProgress {
   filters: EventFilter;
   /** The same filters with the window frozen (no `range`; `to` always set). */
   window: EventFilter;
+  /** The requesting token's restriction, ANDed into `window` when rows are read; only tokens restricted as much see the export. */
+  restrict?: Restriction;
   /** Tenant retention when requested. */
   retentionDays: number;
   email: string;

@@ -60,3 +60,12 @@ export function decodeRestriction(text: string | undefined): Restriction | undef
   // Fail closed: a token whose restriction cannot be read sees nothing.
   return { project: '\u0000unreadable restriction' };
 }
+
+/**
+ * Whether a caller restricted by `viewer` may see something made under `made` (an export):
+ * only when `made` is restricted at least as much, field by field.
+ */
+export function withinRestriction(made: Restriction | undefined, viewer: Restriction | undefined): boolean {
+  if (!viewer) return true;
+  return RESTRICTED_FIELDS.every((field) => viewer[field] === undefined || made?.[field] === viewer[field]);
+}

@@ -227,6 +227,7 @@ export type Restriction = v.InferOutput<typeof restrictionSchema>;
 /** POST /v1/tokens body. */
 export const createTokenSchema = strict({
   name: text(128),
+  restrict: v.optional(restrictionSchema),
   scopes: v.pipe(v.array(oneOf(SCOPES), 'must be an array of scopes'), v.minLength(1, 'must grant at least one scope'), v.maxLength(SCOPES.length, 'has too many scopes')),
   expiresAt: v.optional(v.pipe(isoTimestamp, v.check((t) => Date.parse(t) > Date.now(), 'must be in the future'))),
 }, 'must be a JSON object');

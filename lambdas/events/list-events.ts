@@ -9,7 +9,8 @@ import { fromItem } from '../core/keys.js';
 import { LIMITS } from '../core/limits.js';
 import { readPage } from '../core/paging.js';
 import { canonicalFilter, planEventQuery } from '../core/query-plan.js';
-import type { EventFilter } from '../core/schemas.js';
+import { restrictFilter } from '../core/restrictions.js';
+import type { EventFilter, Restriction } from '../core/schemas.js';
 import { effectiveSettings, type SettingsSources } from '../settings/effective-settings.js';
 
 /** What reading pages needs: settings, the Events table, the cursor-signing key. */
@@ -30,8 +31,13 @@ interface EventCursor {
   b: string;
 }
 
-/** Reads one page of `tenant`'s events matching `filter`. */
-export async function listEvents(deps: ListDeps, tenant: string, filter: EventFilter, page: { limit: number; cursor?: string }): Promise<EventPage & { scanned: number }> {
+/**
+ * Reads one page of `tenant`'s events matching `filter`, ANDed with the caller's token
+ * restriction `restrict` (a filter that contradicts it selects nothing).
+ */
+export async function listEvents(deps: ListDeps, tenant: string, requested: EventFilter, page: { limit: number; cursor?: string }, restrict?: Restriction): Promise<EventPage & { scanned: number }> {
+  const filter = restrictFilter(requested, restrict);
+  if (!filter) return { events: [], nextCursor: null, scanned: 0 };
   const binding = canonicalFilter(filter);
   const resume = page.cursor ? decodeCursor<EventCursor>(deps.cursorSecret, tenant, binding, page.cursor) : undefined;
   const settings = await effectiveSettings(deps, tenant);

@@ -9,7 +9,7 @@ const deps = { ...settingsSources(), eventStore: eventStore(), cursorSecret: con
 
 export const handler = route({ scope: 'events:read' }, async (event, { principal }) => {
   const { limit, cursor, ...filter } = parseInput(listEventsQuerySchema, queryParams(event, ['action']), 'query string');
-  const { events, nextCursor } = await listEvents(deps, principal.tenant, filter, { limit, cursor });
+  const { events, nextCursor } = await listEvents(deps, principal.tenant, filter, { limit, cursor }, principal.restrict);
   countOutcome('EventsListed', events.length);
   return json(200, { events, nextCursor });
 });

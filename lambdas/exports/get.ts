@@ -6,6 +6,7 @@
 import { NotFoundError } from '../core/errors.js';
 import { downloadLinks, exportStore } from '../shared/adapters.js';
 import { config } from '../shared/config.js';
+import { withinRestriction } from '../core/restrictions.js';
 import { countOutcome, json, route } from '../shared/http.js';
 import { viewWithLink } from './view.js';
 
@@ -14,7 +15,7 @@ const links = { downloadLinks: downloadLinks(), linkTtlHours: config.exportLinkT
 
 export const handler = route({ scope: 'exports:write' }, async (event, { principal }) => {
   const record = await records.getExport(principal.tenant, event.pathParameters?.id ?? '');
-  if (!record) throw new NotFoundError('Export');
+  if (!record || !withinRestriction(record.restrict, principal.restrict)) throw new NotFoundError('Export');
   countOutcome('ExportsFetched');
   return json(200, await viewWithLink(links, record));
 });

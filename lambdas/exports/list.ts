@@ -6,6 +6,7 @@ import { decodeCursor, encodeCursor } from '../core/cursor.js';
 import { listExportsQuerySchema, parseInput } from '../core/schemas.js';
 import { downloadLinks, exportStore } from '../shared/adapters.js';
 import { config } from '../shared/config.js';
+import { withinRestriction } from '../core/restrictions.js';
 import { countOutcome, json, queryParams, route } from '../shared/http.js';
 import { viewWithLink } from './view.js';
 
@@ -17,7 +18,9 @@ const BINDING = 'exports';
 export const handler = route({ scope: 'exports:write' }, async (event, { principal }) => {
   const { limit, cursor } = parseInput(listExportsQuerySchema, queryParams(event), 'query string');
   const after = cursor ? decodeCursor<{ a: string }>(config.cursorSecret, principal.tenant, BINDING, cursor).a : undefined;
-  const page = await records.listExports(principal.tenant, limit, after);
+  const listed = await records.listExports(principal.tenant, limit, after);
+  // A restricted token sees only exports made under (at least) its restriction: the file holds only such events.
+  const page = { ...listed, exports: listed.exports.filter((record) => withinRestriction(record.restrict, principal.restrict)) };
   countOutcome('ExportsListed', page.exports.length);
   return json(200, {
     exports: await Promise.all(page.exports.map((record) => viewWithLink(links, record))),

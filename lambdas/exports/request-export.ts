@@ -31,6 +31,7 @@ export async function requestExport(deps: RequestExportDeps, principal: Principa
     id, tenant, status: 'queued', format: input.format, filters: input.filters, window: freezeWindow(input.filters, createdAt),
     retentionDays: settings.retentionDays, email: input.email, requestedBy: principal.tokenId, createdAt,
     key: exportKey(tenant, id), seq: 0, part: 1, rowCount: 0, bytes: 0,
+    ...(principal.restrict ? { restrict: principal.restrict } : {}),
   };
   const audit = await auditItem(deps, tenant, {
     // Just after the frozen window's end (`to` = createdAt, inclusive): an export never contains

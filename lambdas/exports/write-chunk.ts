@@ -14,6 +14,7 @@ import { scanAscending } from '../core/export-scan.js';
 import { carryKey, type ExportProgress, MAX_CHUNKS, MAX_PARTS, MIN_PART_BYTES, PermanentExportError } from '../core/exports.js';
 import { fromItem } from '../core/keys.js';
 import { planEventQuery } from '../core/query-plan.js';
+import { restrictFilter } from '../core/restrictions.js';
 import { eventStore, exportFiles, exportStore, settingsSources } from '../shared/adapters.js';
 import { config } from '../shared/config.js';
 import { MetricUnit, metrics } from '../shared/observability.js';
@@ -37,7 +38,10 @@ export const handler = task(async (input, context: Context): Promise<{ done: boo
     throw new PermanentExportError(`The export is too large (over ${r.rowCount.toLocaleString('en-US')} rows); narrow the filters or split the time range.`);
   }
   const settings = await effectiveSettings(sources, r.tenant);
-  const plan = planEventQuery({ tenant: r.tenant, filter: r.window, shards: settings.shards, retentionDays: r.retentionDays, now: Date.parse(r.createdAt) });
+  // Within the requester's token restriction; a window that contradicts it selects nothing (no partition is read).
+  const window = restrictFilter(r.window, r.restrict);
+  const planned = planEventQuery({ tenant: r.tenant, filter: window ?? r.window, shards: settings.shards, retentionDays: r.retentionDays, now: Date.parse(r.createdAt) });
+  const plan = window ? planned : { ...planned, partitions: [] };
 
   // The part being built: a carry-over first, the header at the very start of the file.
   const chunks: Buffer[] = [];

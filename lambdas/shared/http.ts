@@ -11,7 +11,8 @@ import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructu
 import { DomainError, ForbiddenError, PayloadTooLargeError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '../core/errors.js';
 import { nestingOverflow } from '../core/json-depth.js';
 import { LIMITS } from '../core/limits.js';
-import { formatPath, type Scope } from '../core/schemas.js';
+import { decodeRestriction } from '../core/restrictions.js';
+import { formatPath, type Restriction, type Scope } from '../core/schemas.js';
 import { isTransientAwsError } from './aws-errors.js';
 import { logger, MetricUnit, metrics } from './observability.js';
 
@@ -22,6 +23,8 @@ export interface AuthorizerContext {
   /** Space-separated scopes. */
   scopes?: string;
   tokenId?: string;
+  /** The token's fixed filters, as compact JSON (core/restrictions.ts); absent when unrestricted. */
+  restrict?: string;
   /** Set instead: `invalid_token` when the token is unknown, malformed, expired or revoked; `unavailable` when it could not be checked. */
   error?: string;
 }
@@ -34,6 +37,8 @@ export interface Principal {
   readonly tenant: string;
   readonly scopes: readonly Scope[];
   readonly tokenId: string;
+  /** Fixed filters ANDed into every read this caller makes (a restricted token). */
+  readonly restrict?: Restriction;
 }
 
 /** Lambda context extended by the middlewares. */
@@ -59,7 +64,8 @@ const authenticate = (scope: Scope): MiddlewareObj<ApiEvent, ApiResult, Error, A
     if (!auth?.tenant || auth.error) throw new UnauthorizedError();
     const scopes = (auth.scopes ?? '').split(' ').filter(Boolean) as Scope[];
     if (!scopes.includes(scope) && !scopes.includes('admin')) throw new ForbiddenError(scope);
-    context.principal = { tenant: auth.tenant, scopes, tokenId: auth.tokenId ?? '' };
+    const restrict = decodeRestriction(auth.restrict);
+    context.principal = { tenant: auth.tenant, scopes, tokenId: auth.tokenId ?? '', ...(restrict ? { restrict } : {}) };
     logger.appendKeys({ tenant: auth.tenant, tokenId: auth.tokenId });
   },
 });

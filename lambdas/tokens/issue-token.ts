@@ -5,7 +5,9 @@
  */
 import { newTokenId, type TokenStore } from '../adapters/token-store.js';
 import type { Transactions } from '../adapters/transactions.js';
-import type { CreateTokenInput } from '../core/schemas.js';
+import { ValidationError } from '../core/errors.js';
+import { narrowRestriction } from '../core/restrictions.js';
+import type { CreateTokenInput, Restriction } from '../core/schemas.js';
 import { auditItem } from '../events/audit-item.js';
 import type { SettingsSources } from '../settings/effective-settings.js';
 import { tokenAuditInput } from './audit.js';
@@ -17,7 +19,13 @@ export interface TokenIssuerDeps extends SettingsSources {
 }
 
 /** Issues a token of `tenant`, audited as created `by` a token or a system actor (e.g. `admin-cli`). */
-export async function issueToken(deps: TokenIssuerDeps, tenant: string, input: CreateTokenInput, by: { tokenId: string } | { system: string }) {
+export async function issueToken(deps: TokenIssuerDeps, tenant: string, input: CreateTokenInput, by: { tokenId: string; restrict?: Restriction } | { system: string }) {
+  // A restricted token can only issue tokens restricted at least as much: it cannot widen its own view.
+  const { restrict, conflict } = narrowRestriction('system' in by ? undefined : by.restrict, input.restrict);
+  if (conflict) {
+    throw new ValidationError('The token is invalid.', [{ path: `restrict.${conflict}`, message: 'must be the value your own token is restricted to' }]);
+  }
+  input = { ...input, ...(restrict ? { restrict } : {}) };
   const id = newTokenId();
   const audit = await auditItem(deps, tenant, tokenAuditInput('audit_token.created', { id, ...input }, by));
   return deps.tokenStore.createToken({ id, tenant, ...input }, [deps.transactions.putAuditEvent(audit)]);
