@@ -7,6 +7,7 @@ import { type EventItem, eventPk, INDEX_KEY, type IndexName } from '../core/keys
 import type { AscendingQueryFn } from '../core/export-scan.js';
 import { EXPORT_PAGE_ITEMS } from '../core/exports.js';
 import type { PartitionQuery, PartitionResult, QueryFn } from '../core/paging.js';
+import { isThrottlingAwsError } from '../shared/aws-errors.js';
 import { chunk, type DocumentClient, withBackoff } from './dynamodb.js';
 
 /** DynamoDB's batch limit, and how many conditional puts one request keeps in flight. */
@@ -27,13 +28,18 @@ export interface EventStore {
    *
    * - Ids a client chose (`mayExist`) may be re-sends, possibly racing each other: each is a
    *   conditional PutItem (`attribute_not_exists(pk)`), so of two concurrent first sends exactly
-   *   one is written and the other counts as a duplicate.
+   *   one is written and the other counts as a duplicate. Puts still throttled after the SDK's
+   *   retries are put again in rounds with backoff: the SDK stops retrying altogether once its
+   *   retry quota is spent, and under sustained throttling re-sends spend it (a retried put that
+   *   ends in ConditionalCheckFailed refunds nothing), which left a batch of 100 needing 100
+   *   unthrottled first attempts in one request.
    * - Fresh server ULIDs (80 random bits) cannot exist yet: they go in BatchWriteItems of 25,
    *   with no read and no condition; unprocessed items are retried with backoff until written or 503.
    *
-   * Throttling that outlasts the SDK's retries surfaces as an error (503 at the edge) after some
-   * items may have been written: a retry of the same request writes the rest, exactly once for
-   * client ids.
+   * Throttling that outlasts those rounds surfaces as a 503 after some items may have been
+   * written: a retry of the same request writes the rest, exactly once for client ids. (Another
+   * error the SDK retried, such as a 5xx, may have written the item: the retry then finds it stored
+   * and counts it as a duplicate; it is stored once either way.)
    */
   putEvents(items: EventItem[], mayExist?: (item: EventItem) => boolean): Promise<{ written: EventItem[]; duplicates: number }>;
   /** One event by id, or undefined. A single GetItem. */
@@ -64,13 +70,18 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
 
 /** The Events table adapter for `config`. */
 export function createEventStore({ ddb, tableName: TableName }: EventStoreConfig): EventStore {
-  /** Writes `item` unless its event id is stored already; false when it was (a re-send). */
-  async function putIfNew(item: EventItem): Promise<boolean> {
+  /**
+   * Writes `item` unless its event id is stored already: `written`, or `duplicate` when it was (a
+   * re-send, or a concurrent send won), or `throttled` when DynamoDB throttled it past the SDK's
+   * retries (a throttled write writes nothing, so it is safe to put again).
+   */
+  async function putIfNew(item: EventItem): Promise<'written' | 'duplicate' | 'throttled'> {
     try {
       await ddb.send(new PutCommand({ TableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
-      return true;
+      return 'written';
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      if ((error as Error).name === 'ConditionalCheckFailedException') return 'duplicate';
+      if (isThrottlingAwsError(error)) return 'throttled';
       throw error;
     }
   }
@@ -81,8 +92,13 @@ export function createEventStore({ ddb, tableName: TableName }: EventStoreConfig
     const unique = [...first.values()];
     const guarded = unique.filter(mayExist);
     const fresh = unique.filter((it) => !mayExist(it));
-    const [outcomes] = await Promise.all([
-      mapBounded(guarded, PUTS_IN_FLIGHT, putIfNew),
+    const written = new Set<EventItem>();
+    await Promise.all([
+      withBackoff(guarded, async (pending) => {
+        const outcomes = await mapBounded(pending, PUTS_IN_FLIGHT, putIfNew);
+        pending.forEach((it, i) => outcomes[i] === 'written' && written.add(it));
+        return pending.filter((_, i) => outcomes[i] === 'throttled');
+      }, 'event writes'),
       ...chunk(fresh, WRITE_BATCH).map((batch) =>
         withBackoff(batch.map((Item) => ({ PutRequest: { Item } })), async (pending) => {
           const r = await ddb.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending } }));
@@ -90,9 +106,8 @@ export function createEventStore({ ddb, tableName: TableName }: EventStoreConfig
         }, 'event writes'),
       ),
     ]);
-    const written = [...guarded.filter((_, i) => outcomes[i]), ...fresh];
     // Duplicates: ids already stored (or won by a concurrent send), and repeats of an id within this batch.
-    return { written, duplicates: items.length - written.length };
+    return { written: [...guarded.filter((it) => written.has(it)), ...fresh], duplicates: items.length - written.size - fresh.length };
   }
 
   async function getEventItem(tenant: string, id: string): Promise<EventItem | undefined> {

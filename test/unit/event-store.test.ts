@@ -5,8 +5,9 @@
  * test/e2e/throttling.test.ts proves the same against DynamoDB Local behind a throttling proxy.
  */
 import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDocumentClient } from '../../lambdas/adapters/dynamodb.js';
+import { createDocumentClient, sdkRetryDelay, withBackoff } from '../../lambdas/adapters/dynamodb.js';
 import { createEventStore } from '../../lambdas/adapters/event-store.js';
 import type { EventItem } from '../../lambdas/core/keys.js';
 
@@ -112,8 +113,74 @@ describe('putEvents with client-supplied ids', () => {
     expect(a.duplicates + b.duplicates).toBe(1);
   });
 
-  it('lets a throttling error that outlasted the SDK retries through (503 at the edge), not a silent loss', async () => {
-    vi.spyOn(ddb, 'send').mockRejectedValue(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
-    await expect(putEvents([item(1)])).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
+  it('puts again the ids still throttled after the SDK retries (its retry quota spent): each stored once, duplicates counted right', async () => {
+    // Prepare: 100 client ids, 40 of them stored already; like an SDK whose retry quota is spent, every
+    // put fails its first attempts at 30 %, whether or not the item exists
+    const items = Array.from({ length: 100 }, (_, i) => item(i));
+    const existing = items.slice(0, 40).map((it) => it.pk);
+    const { written } = stubDynamo(existing, () => []);
+    const stubbed = vi.mocked(ddb.send).getMockImplementation()! as unknown as (command: unknown) => Promise<unknown>;
+    let calls = 0;
+    vi.mocked(ddb.send).mockImplementation(async (command: unknown): Promise<any> => {
+      if (calls++ % 10 < 3) throw Object.assign(new Error('throttled'), { name: calls % 2 ? 'ProvisionedThroughputExceededException' : 'ThrottlingException' });
+      return stubbed(command);
+    });
+
+    // Act
+    const result = await putEvents(items);
+
+    // Assess: the request succeeds; the 60 new ids are written once and reported new, the 40 stored ones are duplicates
+    expect(calls).toBeGreaterThan(100);
+    expect(written.sort()).toEqual(items.slice(40).map((it) => it.pk).sort());
+    expect(result.written).toHaveLength(60);
+    expect(result.duplicates).toBe(40);
+  });
+
+  it('ends in a 503 (nothing silently lost) when the puts of client ids stay throttled, after putting them again', async () => {
+    // Prepare
+    const send = vi.spyOn(ddb, 'send').mockRejectedValue(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
+
+    // Act + Assess
+    await expect(putEvents([item(1)])).rejects.toMatchObject({ status: 503, code: 'service_unavailable' });
+    expect(send.mock.calls.length).toBeGreaterThan(1);
+  });
+
+  it('lets other errors through at once (a 5xx the SDK retried may have written the item; the client resends)', async () => {
+    // Prepare
+    const send = vi.spyOn(ddb, 'send').mockRejectedValue(Object.assign(new Error('boom'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } }));
+
+    // Act + Assess
+    await expect(putEvents([item(1)])).rejects.toMatchObject({ name: 'InternalServerError' });
+    expect(send).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('retries fit the functions\' 10 s timeout (a timeout is a 500, not a 503)', () => {
+  it('the SDK\'s 4 retries of a DynamoDB call pause 2.4 s at most, throttling included', async () => {
+    // Prepare: the largest jitter
+    vi.mocked(Math.random).mockReturnValue(0.9999);
+
+    // Act
+    const strategy = await ddb.config.retryStrategy();
+    const pauses = [1, 2, 3, 4].map(sdkRetryDelay);
+    vi.mocked(Math.random).mockReturnValue(0);
+
+    // Assess
+    expect(strategy).toBeInstanceOf(ConfiguredRetryStrategy);
+    expect((strategy as unknown as { computeNextBackoffDelay: unknown }).computeNextBackoffDelay).toBe(sdkRetryDelay);
+    expect(pauses.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2_400);
+  });
+
+  it('withBackoff answers 503 rather than start a round more than 5 s after the first', async () => {
+    // Prepare: each round takes 2 s of (fake) time and leaves everything pending
+    let clock = 1_000_000;
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => clock);
+    let rounds = 0;
+
+    // Act + Assess
+    await expect(withBackoff([1], async (pending) => { rounds++; clock += 2_000; return pending; }, 'test writes'))
+      .rejects.toMatchObject({ status: 503, code: 'service_unavailable' });
+    expect(rounds).toBe(3); // started at 0 s, 2 s and 4 s; the one at 6 s is refused
+    now.mockRestore();
   });
 });
