@@ -209,6 +209,10 @@ const tokenSchema = {
     createdAt: { type: 'string', format: 'date-time' },
     expiresAt: { type: 'string', format: 'date-time', description: 'Absent: never expires.' },
     revokedAt: { type: 'string', format: 'date-time', description: 'Present once revoked.' },
+    restrict: {
+      type: 'object', additionalProperties: false, description: 'Fixed filters ANDed into every read made with the token (events, event by id, access logs, exports, live stream).',
+      properties: { project: { type: 'string' }, actor: { type: 'string' }, resourceType: { type: 'string' }, category: { type: 'string' } },
+    },
   },
 };
 
@@ -349,6 +353,20 @@ export const openApiDocument = {
         security: [{ bearer: ['admin'] }],
         parameters: [idParam("The token's id (not its value)")],
         responses: { '200': ok('The revoked token', 'Token'), ...errorsFor({ id: true }) },
+      },
+    },
+    '/v1/stream-tickets': {
+      post: {
+        summary: 'A single-use ticket URL for the live stream (WebSocket), valid 60 seconds',
+        description: 'Connect to `url` within 60 s; the ticket opens one connection and is bound to the token\'s tenant, scopes and restriction. Then send `{"action": "subscribe", "id": "s1", "filters": {<GET /v1/events filters but from, to, range, limit, cursor>}}`; every stored event that matches arrives as `{"type": "event", "subscription": "s1", "event": {...}}` (or `event_ref` when over 128 KB). Also `unsubscribe` and `ping`. A bad message gets `{"type": "error", "error": {...}}`. A missing, used, expired or forged ticket is refused before the upgrade (401). The body may be empty or `{}`.',
+        security: [{ bearer: ['events:read'] }],
+        responses: {
+          '201': {
+            description: 'The ticket URL',
+            content: { 'application/json': { schema: { type: 'object', additionalProperties: false, required: ['url', 'expiresAt'], properties: { url: { type: 'string', description: '`wss://…?ticket=…`' }, expiresAt: { type: 'string', format: 'date-time' } } } } },
+          },
+          ...errorsFor({}),
+        },
       },
     },
     '/v1/exports': {
