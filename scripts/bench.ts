@@ -8,12 +8,21 @@
  * 4. Cost: write units, bytes stored, $ per million events kept 90 days.
  * 5. P3 export: a 1M-row export against the raw Query read rate, the CSV writer's
  *    peak memory, a 20,000-row export vs Retraced (on a stack in a child process).
- * 6. P4 cold start: bundle sizes and module init in fresh processes.
+ * 6. P4 cold start: bundle sizes, and module init in fresh processes as a ratio to a
+ *    bundle holding only the DynamoDB document client, measured interleaved.
+ * 7. P1b single-event ingest: one event per POST vs raw single-item PutItem, and where
+ *    one POST spends its time.
+ * 8. Fuzz: the suite's seeded requests (test/integration/fuzz-arbitraries.ts), counted:
+ *    requests, answers by status, 5xx, broken error objects, rejected batches that stored.
+ * 9. Throttling: 20,000 events from 8 clients while the DynamoDB fault proxy throttles
+ *    30 % of the write calls: requests, 503s, resends, 5xx other than 503, stored = sent.
  *
  * Modules per figure live in scripts/bench/. The issue-2 figures take a few minutes
  * on 2 cores; the export figures some more (loading 1M events dominates).
  * Options: `-- --query-events N` (default 100000), `-- --ingest-events N` (default 20000),
- * `-- --export-rows N` (default 1000000), `-- --only export|issue2` (default: both).
+ * `-- --export-rows N` (default 1000000), `-- --single-events N` (default 6000),
+ * `-- --throttling-events N` (default 20000),
+ * `-- --only issue2|export|coldstart|ingest1|throttling|fuzz` (default: all).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -28,8 +37,11 @@ import { documentClient } from './bench/clients.js';
 import { benchCost, capacityProbe } from './bench/cost.js';
 import { dynamoDbLocalPid } from './bench/cpu.js';
 import { benchIngest, benchSearchable, RETRACED, type IngestSetup } from './bench/ingest.js';
+import { benchSingleIngest, RETRACED_SINGLE_PER_SEC } from './bench/ingest-single.js';
 import { benchQuery, loadTenant } from './bench/query.js';
-import { allVerdicts, mark, ms, note, num, section, table } from './bench/report.js';
+import { benchThrottling } from './bench/throttling.js';
+import { runFuzz } from './bench/fuzz.js';
+import { allVerdicts, line, mark, ms, note, num, section, table, verdict } from './bench/report.js';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,13 +50,25 @@ function option(name: string, fallback: number): number {
   return value;
 }
 
-/** Which figures to run: `--only export` or `--only issue2`; both by default. */
-function only(): { issue2: boolean; export: boolean } {
+/** The sections `--only` can pick; without it, all run. */
+const SECTIONS = {
+  issue2: 'issue 2 (P1, searchable, P2, cost, P4)',
+  export: 'issue 3 (P3 export)',
+  coldstart: 'P4 cold start',
+  ingest1: 'P1b single-event ingest',
+  throttling: 'throttling loses nothing (30 % of writes throttled)',
+  fuzz: "fuzz (the suite's generated requests, every problem counted)",
+} as const;
+type Section = keyof typeof SECTIONS;
+
+/** Which figures to run: `--only <section>`; all by default. */
+function only(): Record<Section, boolean> {
   const i = process.argv.indexOf('--only');
-  if (i < 0) return { issue2: true, export: true };
-  const value = process.argv[i + 1];
-  if (value !== 'export' && value !== 'issue2') throw new Error('--only must be export or issue2');
-  return { issue2: value === 'issue2', export: value === 'export' };
+  const names = Object.keys(SECTIONS) as Section[];
+  if (i < 0) return Object.fromEntries(names.map((n) => [n, true])) as Record<Section, boolean>;
+  const value = process.argv[i + 1] as Section;
+  if (!names.includes(value)) throw new Error(`--only must be one of ${names.join(', ')}`);
+  return Object.fromEntries(names.map((n) => [n, n === value])) as Record<Section, boolean>;
 }
 
 /** DynamoDB Local's version, as its jar reports it (`-version`). */
@@ -66,7 +90,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 async function issue2Figures(queryEvents: number, ingestEvents: number) {
   note('issue-2 figures: the local HTTP API invokes the real handler modules in this process');
   const t0 = performance.now();
-  const stack = await startLocal({ quiet: true, writeEndpoints: false });
+  // The handlers talk to DynamoDB Local directly, as to DynamoDB on AWS (no fault-proxy hop: no faults are injected here).
+  const stack = await startLocal({ quiet: true, writeEndpoints: false, dynamoDbFaultProxy: false });
   const { endpoints } = stack;
   note(`local stack up in ${((performance.now() - t0) / 1000).toFixed(1)} s: API ${endpoints.api}, DynamoDB Local ${endpoints.dynamodb}`);
   const setup: IngestSetup = {
@@ -106,6 +131,46 @@ async function issue2Figures(queryEvents: number, ingestEvents: number) {
   }
 }
 
+/** The fuzz suite's requests on a local stack of its own, in this process; every problem is counted, none stops the run. */
+async function fuzzFigures() {
+  section('Fuzz: the suite\'s generated requests, valid and hostile, through the real handlers');
+  const stack = await startLocal({ quiet: true, writeEndpoints: false });
+  try {
+    const f = await runFuzz();
+    line('requests sent', num(f.requests), `${Object.entries(f.byFamily).map(([k, n]) => `${k} ${num(n)}`).join('; ')}`);
+    line('answers by status', Object.entries(f.byStatus).map(([status, n]) => `${status}: ${num(n)}`).join(', '), `${f.seconds.toFixed(1)} s`);
+    line('5xx answers', num(f.fiveXX), verdict('Fuzz: 5xx answers', `${num(f.fiveXX)} of ${num(f.requests)} requests`, '0', f.fiveXX === 0));
+    line('4xx outside the error contract', num(f.badErrorShape), verdict('Fuzz: 4xx not the contract error object (or a path naming nothing)', num(f.badErrorShape), '0', f.badErrorShape === 0));
+    line('rejected batches that stored something', num(f.partialBatches), verdict('Fuzz: rejected batches that stored events', num(f.partialBatches), '0', f.partialBatches === 0));
+    line('answers other than the request implied', num(f.unexpected), 'INFO (a valid request refused, or a broken one accepted)');
+    for (const example of f.examples) note(`problem: ${example}`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** P1b on a local stack of its own (fresh tables), in this process. */
+async function singleIngestFigures(events: number) {
+  note('P1b: the local HTTP API invokes the real handler modules in this process');
+  // The handlers talk to DynamoDB Local directly, as to DynamoDB on AWS (no fault-proxy hop: no faults are injected here).
+  const stack = await startLocal({ quiet: true, writeEndpoints: false, dynamoDbFaultProxy: false });
+  const { endpoints } = stack;
+  try {
+    return await benchSingleIngest({
+      api: endpoints.api,
+      token: endpoints.adminToken,
+      dynamodb: endpoints.dynamodb,
+      region: endpoints.region,
+      eventsTable: endpoints.tables.events,
+      shardCount: Number(process.env.SHARD_COUNT),
+      retentionDays: Number(process.env.RETENTION_DAYS),
+      javaPid: dynamoDbLocalPid(endpoints.dynamodb),
+    }, events);
+  } finally {
+    await stack.stop();
+  }
+}
+
 /**
  * Another `npm run bench` on this machine would share the two cores and distort every figure of
  * both runs: refuse to start (the script's own ancestors, npm and the tsx wrapper, do not count).
@@ -137,20 +202,25 @@ async function main(): Promise<void> {
   const queryEvents = option('query-events', 100_000);
   const ingestEvents = option('ingest-events', 20_000);
   const exportRows = option('export-rows', 1_000_000);
+  const singleEvents = option('single-events', 6_000);
+  const throttlingEvents = option('throttling-events', 20_000);
   const run = only();
   const started = performance.now();
   const cpu = cpus();
-  section(`npm run bench: serverless multi-tenant audit log, ${run.issue2 && run.export ? 'issue 2 and 3' : run.issue2 ? 'issue 2' : 'issue 3 (export)'} figures`);
+  section(`npm run bench: serverless multi-tenant audit log: ${(Object.keys(SECTIONS) as Section[]).filter((n) => run[n]).map((n) => SECTIONS[n]).join('; ')}`);
   note(`date ${new Date().toISOString()}; ${cpu.length} cores (${cpu[0]?.model.trim()}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM; Node ${process.version}; DynamoDB Local ${dynamoDbLocalVersion()}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   note('everything runs on this machine: DynamoDB Local (Java, in memory), the local stack running the real handler modules, and the clients');
 
   const issue2 = run.issue2 ? await issue2Figures(queryEvents, ingestEvents) : undefined;
+  const single = run.ingest1 ? await singleIngestFigures(singleEvents) : undefined;
   // On a stack of its own (a child process with its own DynamoDB Local), after the issue-2 stack stopped.
   const exported = run.export ? await benchExport({ rows: exportRows }) : undefined;
+  // On a stack of its own in a child process, its handlers behind the DynamoDB fault proxy.
+  if (run.throttling) await benchThrottling(throttlingEvents);
+  if (run.fuzz) await fuzzFigures();
   // Cold starts last, with DynamoDB Local stopped, so the fresh processes have the CPU to themselves.
-  if (run.issue2) await benchColdStart();
+  if (run.issue2 || run.coldstart) await benchColdStart();
 
-  section('Against Retraced (peer figures from the issue, same machine kind)');
   const rows: string[][] = [];
   if (issue2) {
     const { ingest, searchable, query } = issue2;
@@ -160,6 +230,9 @@ async function main(): Promise<void> {
       ['actor-filtered page of 20, p50', `${RETRACED.actorPage20P50Ms} ms`, ms(query.httpPage20P50), `${(query.httpPage20P50 / RETRACED.actorPage20P50Ms).toFixed(2)} x`],
     );
   }
+  if (single) {
+    rows.push(['single-event ingest (one event per POST, 8 clients)', `~${num(RETRACED_SINGLE_PER_SEC)} events/s`, `${num(single.apiPerSec)} events/s`, `${(single.apiPerSec / RETRACED_SINGLE_PER_SEC).toFixed(2)} x`]);
+  }
   if (exported) {
     rows.push([
       `${num(RETRACED_EXPORT.rows)}-row CSV export, request to mail (median of 3)`,
@@ -168,7 +241,10 @@ async function main(): Promise<void> {
       `${(exported.smallMailSecs / RETRACED_EXPORT.seconds).toFixed(2)} x`,
     ]);
   }
-  console.log(table(['figure', 'Retraced', 'this audit log', 'ratio'], rows).replace(/^/gm, '  '));
+  if (rows.length) {
+    section('Against Retraced (peer figures from the issue, same machine kind)');
+    console.log(table(['figure', 'Retraced', 'this audit log', 'ratio'], rows).replace(/^/gm, '  '));
+  }
 
   section('Summary');
   console.log(table(['figure', 'measured', 'target', 'result'], allVerdicts().map((v) => [v.figure, v.measured, v.target, mark(v.pass)])).replace(/^/gm, '  '));
