@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { CONTROL_INDEX, CONTROL_TTL_ATTRIBUTE, INDEX_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../lambdas/core/keys';
+import { CONTROL_INDEX, CONTROL_TTL_ATTRIBUTE, INDEX_KEY, RECEIVED_INDEX, SORT_KEY, TTL_ATTRIBUTE } from '../lambdas/core/keys';
 import { ENV, type TableAccess } from './catalogue';
 
 /** Properties of the {@link EventStore}. */
@@ -60,6 +60,14 @@ export class EventStore extends Construct {
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
+
+    // Sparse: only late events carry its keys (see LATE_AFTER_MS), so on-time events pay no write for it.
+    this.eventsTable.addGlobalSecondaryIndex({
+      indexName: RECEIVED_INDEX.name,
+      partitionKey: { name: RECEIVED_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: RECEIVED_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
 
     this.controlTable = newTable(this, 'ControlTable', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },

@@ -3,10 +3,11 @@
  * per-partition Query used by the page reader. Key design: core/keys.ts.
  */
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { type EventItem, eventPk, INDEX_KEY, type IndexName } from '../core/keys.js';
+import { type EventItem, eventPk, latePk, RECEIVED_INDEX, INDEX_KEY, type IndexName } from '../core/keys.js';
 import type { AscendingQueryFn } from '../core/export-scan.js';
 import { EXPORT_PAGE_ITEMS } from '../core/exports.js';
 import type { PartitionQuery, PartitionResult, QueryFn } from '../core/paging.js';
+import type { FilterExpression } from '../core/query-plan.js';
 import { isThrottlingAwsError } from '../shared/aws-errors.js';
 import { chunk, type DocumentClient, withBackoff } from './dynamodb.js';
 
@@ -52,6 +53,8 @@ export interface EventStore {
    * transfer and unmarshal. Filters still apply to every attribute.
    */
   queryAscending: AscendingQueryFn<EventItem>;
+  /** One ascending page (100 items) of the late-event index of `tenant`, strictly after `after` (an `ls` key), with `filter` applied. */
+  queryLate(tenant: string, after: string | undefined, filter?: FilterExpression): Promise<{ items: EventItem[]; lastEvaluated?: string }>;
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; results in input order. */
@@ -137,5 +140,18 @@ export function createEventStore({ ddb, tableName: TableName }: EventStoreConfig
     getEventItem,
     queryPartition: (q) => queryRange(q, false),
     queryAscending: (q) => queryRange({ ...q, limit: EXPORT_PAGE_ITEMS }, true, ['s', 'b']),
+    async queryLate(tenant, after, filter) {
+      const { name, partitionKey, sortKey } = RECEIVED_INDEX;
+      const r = await ddb.send(new QueryCommand({
+        TableName,
+        IndexName: name,
+        KeyConditionExpression: after === undefined ? '#lp = :lp' : '#lp = :lp AND #ls > :after',
+        FilterExpression: filter?.expression,
+        ExpressionAttributeNames: { '#lp': partitionKey, ...(after === undefined ? {} : { '#ls': sortKey }), ...filter?.names },
+        ExpressionAttributeValues: { ':lp': latePk(tenant), ...(after === undefined ? {} : { ':after': after }), ...filter?.values },
+        Limit: 100,
+      }));
+      return { items: (r.Items ?? []) as EventItem[], lastEvaluated: r.LastEvaluatedKey?.[sortKey] as string | undefined };
+    },
   };
 }

@@ -35,6 +35,16 @@ export const SORT_KEY = 's';
 export const TTL_ATTRIBUTE = 'expiresAt';
 /** The Control table's TTL attribute (epoch seconds), on short-lived records only: stream tickets and connections. */
 export const CONTROL_TTL_ATTRIBUTE = 'ttl';
+/**
+ * An event is late when it was received more than this after it occurred. Only late events are
+ * written to the sparse {@link RECEIVED_INDEX}: catching up by `receivedAt` reads the timeline for
+ * on-time events (their `occurredAt` is within this of their `receivedAt`) and that index for the rest.
+ */
+export const LATE_AFTER_MS = 5 * 60_000;
+/** The sparse index of late events, by tenant and `receivedAt` (`lp` = `{tenant}#late`, `ls` = `{receivedAt}#{id}`). */
+export const RECEIVED_INDEX = { name: 'byReceived', partitionKey: 'lp', sortKey: 'ls' } as const;
+export const latePk = (tenant: string): string => `${tenant}${SEP}late`;
+
 /** The Control table's one global secondary index: a tenant's tokens and exports, newest first. */
 export const CONTROL_INDEX = { name: 'byTenant', partitionKey: 'gp', sortKey: 'gs' } as const;
 
@@ -53,6 +63,9 @@ export interface EventItem {
   se: string;
   rt?: string;
   ae?: string;
+  /** Late events only ({@link LATE_AFTER_MS}): their key in {@link RECEIVED_INDEX}. */
+  lp?: string;
+  ls?: string;
   /** Lower-cased search text for `q`. */
   x: string;
   /** TTL, epoch seconds. */
@@ -108,6 +121,10 @@ export function toItem(tenant: string, event: AuditEvent, shardCount: number, re
   }
   if (event.project) item.pp = projectPk(tenant, event.project);
   if (event.actor.email) item.ae = event.actor.email.toLowerCase();
+  if (Date.parse(event.receivedAt) - Date.parse(event.occurredAt) > LATE_AFTER_MS) {
+    item.lp = latePk(tenant);
+    item.ls = sortKey(event.receivedAt, event.id);
+  }
   return item;
 }
 

@@ -202,7 +202,14 @@ const pageEntries = {
 };
 
 /** GET /v1/events query string. */
-export const listEventsQuerySchema = withWindowChecks(strict({ ...filterEntries, ...pageEntries }));
+export const listEventsQuerySchema = v.pipe(
+  withWindowChecks(strict({ ...filterEntries, ...pageEntries, receivedFrom: v.optional(isoTimestamp) })),
+  // Catching up lists by receivedAt, oldest first: a window on occurredAt does not combine with it.
+  v.forward(
+    v.check((q) => !(q.receivedFrom && (q.range || q.from || q.to)), 'lists events by when they were received: use it without from, to or range'),
+    ['receivedFrom'],
+  ),
+);
 export type ListEventsQuery = v.InferOutput<typeof listEventsQuerySchema>;
 
 /** GET /v1/access-logs query string. */
