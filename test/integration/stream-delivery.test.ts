@@ -25,11 +25,17 @@ import { sweepConnections } from '../../lambdas/stream/sweep.js';
 import { LOCAL_AWS } from '../../local/dynamodb.js';
 import { startStreamPoller, type LocalStreamPoller } from '../../local/stream-poller.js';
 import { startWebSocketApi, type LocalWebSocketApi } from '../../local/websocket-api.js';
+import { createControlTable } from './scratch-tables.js';
 
 const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB!;
 const eventsTable = process.env.EVENTS_TABLE!;
 const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
-const store = createStreamStore({ ddb, tableName: process.env.CONTROL_TABLE! });
+/**
+ * Connections live in a Control-shaped table of this file's own: the local stack of the global
+ * setup runs the real fan-out on the same Events stream, and it would find these connections in
+ * the stack's Control table, fail to post to them through its own WebSocket peer (410) and forget them.
+ */
+const store = createStreamStore({ ddb, tableName: await createControlTable(ddb, 'stream-delivery') });
 const tenant = `live-${randomBytes(4).toString('hex')}`;
 const otherTenant = `live-other-${randomBytes(4).toString('hex')}`;
 

@@ -8,10 +8,11 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createStreamStore } from '../../lambdas/adapters/stream-store.js';
 import { MAX_SUBSCRIPTIONS, newTicket, TICKET_TTL_SECONDS } from '../../lambdas/core/stream.js';
+import { createControlTable } from './scratch-tables.js';
 
-const tableName = process.env.CONTROL_TABLE!;
-if (!tableName) throw new Error("the global setup's handler environment is missing (CONTROL_TABLE)");
 const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+// A table of its own: the local stack's sweep would close these made-up connections (their tokens do not exist).
+const tableName = await createControlTable(ddb, 'stream-store');
 const store = createStreamStore({ ddb, tableName });
 const unique = (what: string) => `${what}-${randomBytes(4).toString('hex')}`;
 
