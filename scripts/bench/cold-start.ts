@@ -98,6 +98,9 @@ function lambdaEnvironment(name: string, functionDefaults: { serviceName: string
     SENDER_EMAIL: 'audit@example.com',
     EXPORT_SIGNER_KEY_ID: 'AKIAFAKESIGNERFAKE00',
     EXPORT_SIGNER_SECRET: 'fake/signer/fake/signer/fake/signer/fake0',
+    // The live stream's (lib/LiveStream.ts).
+    STREAM_URL: 'wss://abcdef1234.execute-api.us-east-1.amazonaws.com/live',
+    CONNECTIONS_ENDPOINT: 'https://abcdef1234.execute-api.us-east-1.amazonaws.com/live',
     AWS_REGION: 'us-east-1',
     AWS_DEFAULT_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKEFAKE',
@@ -170,7 +173,7 @@ export async function benchColdStart(): Promise<ColdStartRow[]> {
   const runtime = FUNCTION_DEFAULTS.runtime.name;
   // The API's functions (a user waits on their cold starts) and the export workflow's tasks (background).
   const entries = [
-    ...FUNCTIONS.map((f) => ({ name: f.id as string, entry: f.entry as string, api: f.trigger.kind === 'http' || f.trigger.kind === 'authorizer' })),
+    ...FUNCTIONS.map((f) => ({ name: f.id as string, entry: f.entry as string, api: f.trigger.kind === 'http' || f.trigger.kind === 'authorizer' || f.trigger.kind === 'websocket' })),
   ];
   const out = mkdtempSync(join(tmpdir(), 'audit-log-bench-bundles-'));
   try {
@@ -243,7 +246,7 @@ export async function benchColdStart(): Promise<ColdStartRow[]> {
     note('size: API functions <= 300 KiB (307,200 B) each, background tasks <= 500 KiB (512,000 B) each; ratio: API functions <= 1.25 x the reference each (tasks: INFO)');
 
     const top = (contents: { pkg: string; bytes: number }[]) => contents.slice(0, 6).map((r) => `${r.pkg} ${(r.bytes / 1024).toFixed(0)} KiB`).join(', ');
-    for (const [group, members, api] of [['API functions', rows.filter((r) => r.api), true], ['export workflow tasks', rows.filter((r) => !r.api), false]] as const) {
+    for (const [group, members, api] of [['API functions', rows.filter((r) => r.api), true], ['background functions (workflow tasks, stream consumer, schedules)', rows.filter((r) => !r.api), false]] as const) {
       if (!members.length) continue;
       const limit = maxBytes(api);
       const biggest = members.reduce((a, b) => (b.bytes > a.bytes ? b : a));
