@@ -16,13 +16,15 @@
  *    requests, answers by status, 5xx, broken error objects, rejected batches that stored.
  * 9. Throttling: 20,000 events from 8 clients while the DynamoDB fault proxy throttles
  *    30 % of the write calls: requests, 503s, resends, 5xx other than 503, stored = sent.
+ * 10. Live stream (issue 8): L1 freshness, L2 fan-out vs raw PostToConnection, L3 no loss
+ *    (`--live-seconds N`, default 60), cost per connection-hour and per million delivered events.
  *
  * Modules per figure live in scripts/bench/. The issue-2 figures take a few minutes
  * on 2 cores; the export figures some more (loading 1M events dominates).
  * Options: `-- --query-events N` (default 100000), `-- --ingest-events N` (default 20000),
  * `-- --export-rows N` (default 1000000), `-- --single-events N` (default 6000),
  * `-- --throttling-events N` (default 20000),
- * `-- --only issue2|export|coldstart|ingest1|throttling|fuzz` (default: all).
+ * `-- --only issue2|export|coldstart|ingest1|throttling|fuzz|live` (default: all).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -40,6 +42,7 @@ import { benchIngest, benchSearchable, RETRACED, type IngestSetup } from './benc
 import { benchSingleIngest, RETRACED_SINGLE_PER_SEC } from './bench/ingest-single.js';
 import { benchQuery, loadTenant } from './bench/query.js';
 import { benchThrottling } from './bench/throttling.js';
+import { benchLive, liveSecondsOption } from './bench/live.js';
 import { runFuzz } from './bench/fuzz.js';
 import { allVerdicts, line, mark, ms, note, num, section, table, verdict } from './bench/report.js';
 
@@ -58,6 +61,7 @@ const SECTIONS = {
   ingest1: 'P1b single-event ingest',
   throttling: 'throttling loses nothing (30 % of writes throttled)',
   fuzz: "fuzz (the suite's generated requests, every problem counted)",
+  live: 'live stream (L1 freshness, L2 fan-out, L3 no loss, cost)',
 } as const;
 type Section = keyof typeof SECTIONS;
 
@@ -204,6 +208,7 @@ async function main(): Promise<void> {
   const exportRows = option('export-rows', 1_000_000);
   const singleEvents = option('single-events', 6_000);
   const throttlingEvents = option('throttling-events', 20_000);
+  const liveSeconds = liveSecondsOption(process.argv);
   const run = only();
   const started = performance.now();
   const cpu = cpus();
@@ -218,6 +223,8 @@ async function main(): Promise<void> {
   // On a stack of its own in a child process, its handlers behind the DynamoDB fault proxy.
   if (run.throttling) await benchThrottling(throttlingEvents);
   if (run.fuzz) await fuzzFigures();
+  // On a stack of its own in this process, WebSocket clients included.
+  if (run.live) await benchLive({ l3Seconds: liveSeconds });
   // Cold starts last, with DynamoDB Local stopped, so the fresh processes have the CPU to themselves.
   if (run.issue2 || run.coldstart) await benchColdStart();
 
