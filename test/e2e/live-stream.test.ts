@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { adminOfNewTenant, client, event, ingest, issueToken, local, poll, uid } from './helpers.js';
+import { adminOfNewTenant, ago, client, DAY, event, ingest, issueToken, local, paginate, poll, uid } from './helpers.js';
 
 /** Opens a stream connection for `token`; every frame it receives is collected. */
 async function connect(token: string) {
@@ -108,5 +108,25 @@ describe('live stream (WebSocket) over the local stack', () => {
 
     // Assess
     expect(c.frames.at(-1)).toMatchObject({ type: 'error', error: { code: 'unauthorized' } });
+  });
+
+  it('loses nothing across a disconnect: receivedFrom the last event seen lists what was missed, late events included', async () => {
+    // Arrange: a client sees one event, then drops
+    const { admin } = await adminOfNewTenant();
+    const c = await connect(admin.token);
+    await c.send({ action: 'subscribe', id: 'all', filters: {} });
+    const seen = event({ id: uid('seen') });
+    await ingest(admin, [seen]);
+    await poll(async () => c.frames.filter((f) => f.type === 'event').length, (n) => n >= 1, 10_000, 20);
+    const last = c.frames.find((f) => f.type === 'event')!.event;
+    c.ws.close();
+
+    // Act: events arrive while it is away, one of them late (it occurred two days ago)
+    const missed = [event({ id: uid('missed') }), event({ id: uid('missed-late'), occurredAt: ago(2 * DAY) })];
+    for (const e of missed) await ingest(admin, [e]);
+    const { items } = await paginate(admin, '/v1/events', { receivedFrom: last.receivedAt });
+
+    // Assess: de-duplicating by id, the client has everything
+    expect(items.map((e) => e.id)).toEqual([last.id, ...missed.map((e) => e.id)]);
   });
 });
