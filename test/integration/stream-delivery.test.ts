@@ -42,8 +42,10 @@ const otherTenant = `live-other-${randomBytes(4).toString('hex')}`;
 let wsApi: LocalWebSocketApi;
 let poller: LocalStreamPoller;
 let api: ConnectionsApi;
-/** Set by a test: fail the next delivery attempt after this many messages (once). */
+/** Set by a test: let this many more messages out, then fail one post (once). */
 let failAfter: number | undefined;
+/** Set by a test: the failing attempt dies before it can record what it sent (a crash: timeout, out of memory). */
+let crash = false;
 let failures = 0;
 
 beforeAll(async () => {
@@ -55,11 +57,10 @@ beforeAll(async () => {
     },
   });
   const real = createConnectionsApi({ endpoint: wsApi.managementEndpoint, client: new ApiGatewayManagementApiClient({ ...LOCAL_AWS, endpoint: wsApi.managementEndpoint }) });
-  let posted = 0;
   api = {
     close: (id) => real.close(id),
     async post(id, data) {
-      if (failAfter !== undefined && ++posted > failAfter) {
+      if (failAfter !== undefined && failAfter-- <= 0) {
         failAfter = undefined;
         failures++;
         throw Object.assign(new Error('injected: @connections throttled'), { name: 'ThrottlingException' });
@@ -70,7 +71,10 @@ beforeAll(async () => {
   poller = await startStreamPoller({
     endpoint, region: LOCAL_AWS.region, credentials: LOCAL_AWS.credentials, tableName: eventsTable, startingPosition: 'LATEST', pollIntervalMs: 50,
     // Other tests write to this table too: only this file's tenants are delivered (deliverEvents looks their connections up).
-    handler: async (event) => { await deliverEvents(store, api, insertedEvents(event.Records).filter((e) => e.tenant === tenant || e.tenant === otherTenant)); },
+    handler: async (event) => {
+      const crashing = crash ? { ...store, markSent: async () => { crash = false; throw new Error('injected: crashed before recording'); } } : store;
+      await deliverEvents(crashing, api, insertedEvents(event.Records).filter((e) => e.tenant === tenant || e.tenant === otherTenant));
+    },
   });
 });
 
@@ -210,5 +214,27 @@ describe('live stream delivery (poller → fan-out → @connections → WebSocke
     expect(valid.ws.readyState).toBe(WebSocket.OPEN);
     expect(await valid.send({ action: 'ping' })).toEqual({ type: 'pong' });
     valid.ws.close();
+  });
+
+  it('after a crash that records nothing, the retry still delivers everything: at least once, the repeats only what went out before the crash', async () => {
+    // Arrange
+    const c = await client(tenant);
+    await c.send({ action: 'subscribe', id: 'all', filters: {} });
+    failAfter = 4;
+    crash = true;
+
+    // Act
+    const ids = await write(tenant, Array.from({ length: 10 }, () => ({})));
+    await until(() => new Set(events(c.frames).map((f) => f.event.id)).size >= 10);
+    await poller.idle();
+    await new Promise((r) => setTimeout(r, 300));
+
+    // Assess
+    const got = events(c.frames).map((f) => f.event.id);
+    expect([...new Set(got)].sort()).toEqual([...ids].sort()); // nothing lost
+    const repeats = got.length - new Set(got).size;
+    expect(repeats).toBeGreaterThan(0); // the crash left no record: the retry sent some again...
+    expect(repeats).toBeLessThanOrEqual(4); // ...only those that went out before it (clients de-duplicate by id)
+    c.ws.close();
   });
 });
