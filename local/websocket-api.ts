@@ -281,9 +281,19 @@ export async function startWebSocketApi(opts: WebSocketApiOptions): Promise<Loca
     };
   };
 
+  /** `$disconnect` invocations still running (their connections have left `connections`): `stop()` waits for them. */
+  const disconnecting = new Set<Promise<void>>();
+
   /** Calls `$disconnect` for `c` unless it already ran. */
-  const disconnect = (c: Connection, code: number, reason: string): Promise<void> =>
-    c.disconnected ??= runDisconnect(c, code, reason);
+  const disconnect = (c: Connection, code: number, reason: string): Promise<void> => {
+    if (!c.disconnected) {
+      const running = runDisconnect(c, code, reason);
+      disconnecting.add(running);
+      void running.finally(() => disconnecting.delete(running));
+      c.disconnected = running;
+    }
+    return c.disconnected;
+  };
 
   const runDisconnect = async (c: Connection, code: number, reason: string): Promise<void> => {
     clearTimeout(c.idleTimer);
@@ -491,6 +501,8 @@ export async function startWebSocketApi(opts: WebSocketApiOptions): Promise<Loca
       c.ws.once('close', () => resolve());
     })));
     await Promise.all(open.map((c) => disconnect(c, 1001, 'Going away')));
+    // Also those started by clients that closed just before: they must not outlive what they talk to.
+    await Promise.all([...disconnecting]);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

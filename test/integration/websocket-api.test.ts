@@ -274,6 +274,22 @@ describe('$disconnect', () => {
 
     expect(calls.$disconnect).toHaveLength(2);
   });
+
+  it('stop() also waits for a $disconnect a client started just before (it must not outlive what it talks to)', async () => {
+    // Arrange: a slow $disconnect, and a client that closes right before the stop
+    let finished = 0;
+    const { api } = await start({ disconnect: async () => { await new Promise((r) => setTimeout(r, 300)); finished++; return { statusCode: 200 }; } });
+    const c = await open(api.url);
+    c.ws.close();
+    await c.closed;
+    await poll(() => api.connections(), (n) => n === 0);
+
+    // Act
+    await api.stop();
+
+    // Assess
+    expect(finished).toBe(1);
+  });
 });
 
 describe('@connections with the AWS SDK', () => {
