@@ -119,7 +119,7 @@ Sent mail: ${e.ses}/ in a browser, or curl -s ${e.mailbox}
 ` : ''}
 Watch events live (WebSocket): get a single-use ticket URL, connect within 60 s, subscribe:
   curl -s ${auth} -X POST ${e.api}/v1/stream-tickets
-  npx wscat -c '<url>'   then send {"action":"subscribe","id":"s1","filters":{}}
+  node -e "const w = new (require('ws'))(process.argv[1]); w.on('open', () => w.send(JSON.stringify({ action: 'subscribe', id: 's1', filters: {} }))); w.on('message', (m) => console.log(String(m)))" '<url>'
 More tokens: npm run admin -- token create --tenant demo --scopes events:read,events:write
 API reference: docs/API.md.${values.verbose ? '' : ' A log line per request: npm start -- --verbose.'}
 ${persisted
