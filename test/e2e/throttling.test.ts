@@ -193,6 +193,9 @@ describe('throttled reads', () => {
         if (r.status !== 503 || tries === 20) return r; // a 503 twenty times running fails the comparison below
         if (r.body?.error?.code !== 'service_unavailable') counts.other.push(`${url}: ${r.status} ${r.text.slice(0, 200)}`);
         counts.unavailable++;
+        // As a client should: wait Retry-After. (The gateway caches the authorizer's answer, an `unavailable` one
+        // too, for its TTL: an immediate retry with the same token meets the same 503.)
+        await new Promise((resolve) => setTimeout(resolve, Number(r.headers.get('retry-after') ?? 1) * 1000 + 100));
       }
     });
     const [rule] = (await listFaults(local.faults!)).filter((r) => r.id === fault.id);
