@@ -8,7 +8,9 @@ import type { MiddlewareObj } from '@middy/core';
 import { config } from './config.js';
 
 export const logger = new Logger({ serviceName: config.serviceName });
-export const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName });
+// Its own warnings (e.g. an empty flush, which concurrent invocations sharing one process can cause locally)
+// go through the structured logger, at its level, rather than straight to the console.
+export const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName, logger });
 export { MetricUnit };
 
 /**
