@@ -3,10 +3,9 @@
  * request id), metrics flushed per invocation, and an unexpected error logged then turned into
  * API Gateway's 500 (the client sees `Internal server error`; `$connect` refuses the upgrade).
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { flushMetrics, logger } from '../shared/observability.js';
+import { logger } from '../shared/observability.js';
+import { invocation } from '../shared/task.js';
 
 /** A WebSocket route event as API Gateway sends it (`$connect` also carries the query string). */
 export interface WebSocketEvent {
@@ -17,20 +16,14 @@ export interface WebSocketEvent {
 
 type Result = { statusCode: number; body?: string };
 
-/** Wraps a WebSocket route handler in the standard middleware stack. */
+/** Wraps a WebSocket route handler in the standard stack; an unexpected error becomes a 500 for API Gateway. */
 export function webSocketRoute(fn: (event: WebSocketEvent, context: Context) => Promise<Result>) {
-  return middy<WebSocketEvent, APIGatewayProxyResultV2>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(flushMetrics())
-    .before(({ event }) => {
-      logger.appendKeys({ connectionId: event.requestContext.connectionId, route: event.requestContext.routeKey });
-    })
-    .handler(async (event, context) => {
-      try {
-        return await fn(event, context);
-      } catch (error) {
-        logger.error('live stream route failed', { error });
-        return { statusCode: 500, body: JSON.stringify({ type: 'error', error: { code: 'internal_error', message: 'Something went wrong; try again.' } }) };
-      }
-    });
+  return invocation<WebSocketEvent, APIGatewayProxyResultV2>('live stream route failed', async (event, context) => {
+    try {
+      return await fn(event, context);
+    } catch (error) {
+      logger.error('live stream route failed', { error });
+      return { statusCode: 500, body: JSON.stringify({ type: 'error', error: { code: 'internal_error', message: 'Something went wrong; try again.' } }) };
+    }
+  }, (event) => ({ connectionId: event.requestContext.connectionId, route: event.requestContext.routeKey }));
 }
