@@ -27,16 +27,25 @@ function binaryDecoded(image: Record<string, StreamAttributeValue>): Record<stri
   return out;
 }
 
-/** The events `records` inserted, in stream order. */
-export function insertedEvents(records: readonly DynamoDBRecord[]): InsertedEvent[] {
+/**
+ * The events `records` inserted, in stream order. An item that does not decode as an event (no
+ * retry can change that) is left out and reported to `onUndecodable`, rather than failing the
+ * batch again and again until the event source mapping gives the record up.
+ */
+export function insertedEvents(records: readonly DynamoDBRecord[], onUndecodable?: (sequenceNumber: string, error: unknown) => void): InsertedEvent[] {
   const out: InsertedEvent[] = [];
   for (const record of records) {
     const image = record.dynamodb?.NewImage;
     if (record.eventName !== 'INSERT' || !image) continue;
-    const item = unmarshall(binaryDecoded(image)) as EventItem;
-    const key = splitEventPk(item.pk);
-    if (!key) continue;
-    out.push({ tenant: key.tenant, item, event: fromItem(item), sequenceNumber: record.dynamodb?.SequenceNumber ?? '' });
+    const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
+    try {
+      const item = unmarshall(binaryDecoded(image)) as EventItem;
+      const key = splitEventPk(item.pk);
+      if (!key) throw new Error(`the key ${JSON.stringify(item.pk)} is not {tenant}#{id}`);
+      out.push({ tenant: key.tenant, item, event: fromItem(item), sequenceNumber });
+    } catch (error) {
+      onUndecodable?.(sequenceNumber, error);
+    }
   }
   return out;
 }

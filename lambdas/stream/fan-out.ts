@@ -6,7 +6,7 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { insertedEvents } from '../adapters/stream-records.js';
 import { connectionsApi, streamStore } from '../shared/adapters.js';
-import { metrics, MetricUnit } from '../shared/observability.js';
+import { logger, metrics, MetricUnit } from '../shared/observability.js';
 import { invocation } from '../shared/task.js';
 import { deliverEvents } from './deliver.js';
 
@@ -14,7 +14,11 @@ const store = streamStore();
 const api = connectionsApi();
 
 export const handler = invocation('live stream delivery failed; the batch will be retried', async (event: DynamoDBStreamEvent) => {
-  const report = await deliverEvents(store, api, insertedEvents(event.Records));
+  const events = insertedEvents(event.Records, (sequenceNumber, error) => {
+    logger.error('an Events-stream record is not an event; skipped', { sequenceNumber, error });
+    metrics.addMetric('StreamRecordsUndecodable', MetricUnit.Count, 1);
+  });
+  const report = await deliverEvents(store, api, events);
   metrics.addMetric('StreamMessagesSent', MetricUnit.Count, report.messages);
   if (report.gone) metrics.addMetric('StreamConnectionsGone', MetricUnit.Count, report.gone);
 });

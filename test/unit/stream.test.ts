@@ -98,3 +98,23 @@ describe('splitEventPk', () => {
     expect(splitEventPk('nohash')).toBeUndefined();
   });
 });
+
+describe('insertedEvents (stream records → events)', () => {
+  it('decodes inserted events as Lambda delivers them (binary body as base64) and skips what is not an event, reporting it', async () => {
+    // Arrange
+    const { marshall } = await import('@aws-sdk/util-dynamodb');
+    const { insertedEvents } = await import('../../lambdas/adapters/stream-records.js');
+    const good = stored('acme', { id: 'e1' });
+    const image = (item: object) => Object.fromEntries(Object.entries(marshall(item, { removeUndefinedValues: true })).map(([k, v]) => [k, v.B ? { B: Buffer.from(v.B).toString('base64') } : v]));
+    const record = (n: number, eventName: 'INSERT' | 'REMOVE', item: object) => ({ eventName, dynamodb: { SequenceNumber: String(n), NewImage: image(item) } }) as never;
+    const skipped: string[] = [];
+
+    // Act
+    const events = insertedEvents([record(1, 'INSERT', good.item), record(2, 'INSERT', { pk: 'acme#bad', b: 'x' }), record(3, 'REMOVE', good.item)], (seq) => skipped.push(seq));
+
+    // Assess
+    expect(events.map((e) => [e.tenant, e.event.id, e.sequenceNumber])).toEqual([['acme', 'e1', '1']]);
+    expect(events[0]!.event).toEqual(good.event);
+    expect(skipped).toEqual(['2']);
+  });
+});
