@@ -17,7 +17,6 @@ import { CONTROL_INDEX, CONTROL_TTL_ATTRIBUTE } from '../core/keys.js';
 import type { Restriction, Scope, StreamFilter } from '../core/schemas.js';
 import { CONNECTION_TTL_SECONDS, MAX_SUBSCRIPTIONS, type StreamConnection, TICKET_TTL_SECONDS } from '../core/stream.js';
 
-const STREAM_TTL_ATTRIBUTE = CONTROL_TTL_ATTRIBUTE;
 const ALL_CONNECTIONS = 'STREAM#CONNECTIONS';
 
 /** What a ticket grants, copied from the token that asked for it. */
@@ -81,7 +80,7 @@ export function createStreamStore({ ddb, tableName: TableName, now = Date.now }:
     let start: Record<string, unknown> | undefined;
     do {
       const page = await ddb.send(new QueryCommand({ ...input, TableName, Limit: PAGE, ExclusiveStartKey: start }));
-      const live = (page.Items ?? []).filter((item) => Number(item[STREAM_TTL_ATTRIBUTE]) > epoch()); // TTL deletes lazily
+      const live = (page.Items ?? []).filter((item) => Number(item[CONTROL_TTL_ATTRIBUTE]) > epoch()); // TTL deletes lazily
       if (live.length) yield live.map(map);
       start = page.LastEvaluatedKey;
     } while (start);
@@ -94,7 +93,7 @@ export function createStreamStore({ ddb, tableName: TableName, now = Date.now }:
         TableName, Key: ticketKey(hash),
         UpdateExpression: 'SET tenant = :t, tokenId = :k, scopes = :s, #ttl = :ttl' + (grant.restrict ? ', #r = :r' : ''),
         ConditionExpression: 'attribute_not_exists(pk)',
-        ExpressionAttributeNames: { '#ttl': STREAM_TTL_ATTRIBUTE, ...(grant.restrict ? { '#r': 'restrict' } : {}) },
+        ExpressionAttributeNames: { '#ttl': CONTROL_TTL_ATTRIBUTE, ...(grant.restrict ? { '#r': 'restrict' } : {}) },
         ExpressionAttributeValues: { ':t': grant.tenant, ':k': grant.tokenId, ':s': grant.scopes, ':ttl': expires, ...(grant.restrict ? { ':r': grant.restrict } : {}) },
       }));
       return new Date(expires * 1000).toISOString();
@@ -104,7 +103,7 @@ export function createStreamStore({ ddb, tableName: TableName, now = Date.now }:
       try {
         // Deleting it is what makes it single-use: of two connections racing with one ticket, one deletes it.
         const { Attributes: old } = await ddb.send(new DeleteCommand({ TableName, Key: ticketKey(hash), ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' }));
-        if (!old || Number(old[STREAM_TTL_ATTRIBUTE]) <= epoch()) return undefined;
+        if (!old || Number(old[CONTROL_TTL_ATTRIBUTE]) <= epoch()) return undefined;
         return { tenant: old.tenant, tokenId: old.tokenId, scopes: old.scopes, ...(old.restrict ? { restrict: old.restrict } : {}) };
       } catch (error) {
         if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
@@ -116,12 +115,12 @@ export function createStreamStore({ ddb, tableName: TableName, now = Date.now }:
       const ttl = epoch() + CONNECTION_TTL_SECONDS;
       await ddb.send(new TransactWriteCommand({
         TransactItems: [
-          { Put: { TableName, Item: { ...connectionKey(connectionId), tenant: grant.tenant, tokenId: grant.tokenId, [STREAM_TTL_ATTRIBUTE]: ttl } } },
+          { Put: { TableName, Item: { ...connectionKey(connectionId), tenant: grant.tenant, tokenId: grant.tokenId, [CONTROL_TTL_ATTRIBUTE]: ttl } } },
           {
             Put: {
               TableName,
               Item: {
-                ...tenantKey(grant.tenant, connectionId), tokenId: grant.tokenId, subs: {}, [STREAM_TTL_ATTRIBUTE]: ttl,
+                ...tenantKey(grant.tenant, connectionId), tokenId: grant.tokenId, subs: {}, [CONTROL_TTL_ATTRIBUTE]: ttl,
                 ...(grant.restrict ? { restrict: grant.restrict } : {}),
                 [CONTROL_INDEX.partitionKey]: ALL_CONNECTIONS, [CONTROL_INDEX.sortKey]: `${grant.tenant}#${connectionId}`,
               },
@@ -133,7 +132,7 @@ export function createStreamStore({ ddb, tableName: TableName, now = Date.now }:
 
     async connectionOwner(connectionId) {
       const { Item } = await ddb.send(new GetCommand({ TableName, Key: connectionKey(connectionId), ConsistentRead: true }));
-      return Item && Number(Item[STREAM_TTL_ATTRIBUTE]) > epoch() ? { tenant: Item.tenant, tokenId: Item.tokenId } : undefined;
+      return Item && Number(Item[CONTROL_TTL_ATTRIBUTE]) > epoch() ? { tenant: Item.tenant, tokenId: Item.tokenId } : undefined;
     },
 
     async deleteConnection(connectionId, tenant) {
