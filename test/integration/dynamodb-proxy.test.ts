@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { LOCAL_AWS } from '../../local/dynamodb.js';
 import { startDynamoDbProxy, THROTTLE_ERRORS, type DynamoDbProxy } from '../../local/dynamodb-proxy.js';
 import { Faults, FaultRuleError, type DynamoDbThrottleRule } from '../../local/faults.js';
+import { rejection } from './support.js';
 
 const local = inject('local');
 const Table = local.tables.events;
@@ -42,15 +43,6 @@ function items(tenant: string, n: number) {
 const tenantId = () => `px-${randomUUID().slice(0, 8)}`;
 const throttle = (rule: Omit<DynamoDbThrottleRule, 'kind'>) => faults.add({ kind: 'dynamodb-throttle', ...rule });
 
-/** The error an SDK call rejects with. */
-async function rejection(p: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('DynamoDB fault proxy', () => {
   it('forwards every operation untouched while no rule is active', async () => {

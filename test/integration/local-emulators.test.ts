@@ -22,6 +22,7 @@ import { S3RVER_KEY } from '../../local/s3.js';
 import {
   runDefinition, startStepFunctions, type Definition, type ExecutionOutcome, type LocalStepFunctions, type TaskBinding,
 } from '../../local/stepfunctions.js';
+import { rejection } from './support.js';
 
 const local = inject('local');
 const MiB = 1024 * 1024;
@@ -37,15 +38,6 @@ async function poll<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutM
   }
 }
 
-/** The error an SDK call rejects with (fails the test when it resolves). */
-async function rejection(p: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** Rules added during a test; removed after it. */
 const added: Array<{ remove(): Promise<void> }> = [];
