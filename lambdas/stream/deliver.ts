@@ -16,6 +16,13 @@ import type { ConnectionsApi } from '../adapters/connections-api.js';
 import type { StreamStore } from '../adapters/stream-store.js';
 import { type Delivery, fanOut, type StoredEvent } from '../core/stream.js';
 
+/** Adds `value` to the list under `key` (in place: a batch fans out to thousands of messages). */
+function append<K, V>(lists: Map<K, V[]>, key: K, value: V): void {
+  const list = lists.get(key);
+  if (list) list.push(value);
+  else lists.set(key, [value]);
+}
+
 /** Connections sent to at once. */
 const CONCURRENCY = 32;
 
@@ -28,13 +35,13 @@ export interface DeliveryReport {
 /** Sends `events` (any tenants, storage order) to their subscribers. */
 export async function deliverEvents(store: StreamStore, api: ConnectionsApi, events: readonly StoredEvent[]): Promise<DeliveryReport> {
   const byTenant = new Map<string, StoredEvent[]>();
-  for (const e of events) byTenant.set(e.tenant, [...(byTenant.get(e.tenant) ?? []), e]);
+  for (const e of events) append(byTenant, e.tenant, e);
   let messages = 0;
   let gone = 0;
   for (const [tenant, tenantEvents] of byTenant) {
     for await (const connections of store.tenantConnections(tenant)) {
       const perConnection = new Map<string, Delivery[]>();
-      for (const d of fanOut(tenant, tenantEvents, connections)) perConnection.set(d.connectionId, [...(perConnection.get(d.connectionId) ?? []), d]);
+      for (const d of fanOut(tenant, tenantEvents, connections)) append(perConnection, d.connectionId, d);
       const queue = [...perConnection.entries()];
       const sent = new Map<string, string[]>();
       let failed: { error: unknown } | undefined;
@@ -55,7 +62,7 @@ export async function deliverEvents(store: StreamStore, api: ConnectionsApi, eve
               break;
             }
             messages++;
-            sent.set(connectionId, [...(sent.get(connectionId) ?? []), d.key]);
+            append(sent, connectionId, d.key);
           }
         }
       };
