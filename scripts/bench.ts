@@ -18,13 +18,16 @@
  *    30 % of the write calls: requests, 503s, resends, 5xx other than 503, stored = sent.
  * 10. Live stream (issue 8): L1 freshness, L2 fan-out vs raw PostToConnection, L3 no loss
  *    (`--live-seconds N`, default 60), cost per connection-hour and per million delivered events.
+ * 11. Web viewer (issue 9), in Debian's Chromium: V1 bundle size (JS + CSS gzip), V2 time to the
+ *    first page of 50 over 100k events vs a plain-DOM baseline page, V3 longest task during a live
+ *    burst of 200 events/s (`--viewer-burst-seconds N`, default 30).
  *
  * Modules per figure live in scripts/bench/. The issue-2 figures take a few minutes
  * on 2 cores; the export figures some more (loading 1M events dominates).
  * Options: `-- --query-events N` (default 100000), `-- --ingest-events N` (default 20000),
  * `-- --export-rows N` (default 1000000), `-- --single-events N` (default 6000),
  * `-- --throttling-events N` (default 20000),
- * `-- --only issue2|export|coldstart|ingest1|throttling|fuzz|live` (default: all).
+ * `-- --only issue2|export|coldstart|ingest1|throttling|fuzz|live|viewer` (default: all).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -43,6 +46,7 @@ import { benchSingleIngest, RETRACED_SINGLE_PER_SEC } from './bench/ingest-singl
 import { benchQuery, loadTenant } from './bench/query.js';
 import { benchThrottling } from './bench/throttling.js';
 import { benchLive, liveSecondsOption } from './bench/live.js';
+import { benchViewer, viewerBurstSecondsOption } from './bench/viewer.js';
 import { runFuzz } from './bench/fuzz.js';
 import { allVerdicts, line, mark, ms, note, num, section, table, verdict } from './bench/report.js';
 
@@ -62,6 +66,7 @@ const SECTIONS = {
   throttling: 'throttling loses nothing (30 % of writes throttled)',
   fuzz: "fuzz (the suite's generated requests, every problem counted)",
   live: 'live stream (L1 freshness, L2 fan-out, L3 no loss, cost)',
+  viewer: 'web viewer (V1 bundle, V2 time to first page vs a plain-DOM page, V3 live burst)',
 } as const;
 type Section = keyof typeof SECTIONS;
 
@@ -209,6 +214,7 @@ async function main(): Promise<void> {
   const singleEvents = option('single-events', 6_000);
   const throttlingEvents = option('throttling-events', 20_000);
   const liveSeconds = liveSecondsOption(process.argv);
+  const viewerBurstSeconds = viewerBurstSecondsOption(process.argv);
   const run = only();
   const started = performance.now();
   const cpu = cpus();
@@ -225,6 +231,8 @@ async function main(): Promise<void> {
   if (run.fuzz) await fuzzFigures();
   // On a stack of its own in this process, WebSocket clients included.
   if (run.live) await benchLive({ l3Seconds: liveSeconds });
+  // On a stack of its own in this process, with a headless Chromium.
+  if (run.viewer) await benchViewer({ burstSeconds: viewerBurstSeconds });
   // Cold starts last, with DynamoDB Local stopped, so the fresh processes have the CPU to themselves.
   if (run.issue2 || run.coldstart) await benchColdStart();
 
