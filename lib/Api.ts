@@ -47,6 +47,12 @@ export interface ApiProps {
    * @default - none (no route may need it)
    */
   readonly exportWorkflow?: ExportWorkflow;
+  /**
+   * Who may show the web viewer in a frame: CSP `frame-ancestors` sources, e.g.
+   * `'self' https://app.example.com`; may be a token (stack parameter ViewerFrameAncestors).
+   * @default "'none'" (no framing)
+   */
+  readonly viewerFrameAncestors?: string;
 }
 
 /**
@@ -139,7 +145,10 @@ export class Api extends Construct {
 
     const routeFunctions = new Map<string, AuditFunction>();
     for (const route of props.routes ?? ROUTES) {
-      const fn = newCatalogueFunction(this, route, { eventStore, exportWorkflow: props.exportWorkflow, liveStream: props.liveStream }, {
+      const fn = newCatalogueFunction(this, route, {
+        eventStore, exportWorkflow: props.exportWorkflow, liveStream: props.liveStream,
+        viewer: { frameAncestors: props.viewerFrameAncestors ?? "'none'" },
+      }, {
         description: `${route.trigger.method} ${route.trigger.path}`,
         logRetentionDays: props.logRetentionDays,
         environment: {
@@ -163,7 +172,7 @@ export class Api extends Construct {
       if (isPublic) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${method} ${path} is public by design (its trigger is public): it serves only the API description, no tenant data.`,
+          reason: `${method} ${path} is public by design (its trigger is public): it serves only the API description or the web viewer's static files, no tenant data.`,
         });
       }
       routeFunctions.set(route.id, fn);

@@ -36,6 +36,12 @@ export interface AuditFunctionProps {
    * @default - none (a function outside the catalogue)
    */
   readonly functionId?: string;
+  /**
+   * Commands run after esbuild, from the project root, to add files beside the bundle
+   * (`outputDir` becomes the function's `/var/task`), e.g. the web viewer's built files.
+   * @default - none
+   */
+  readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
 
 /**
@@ -80,7 +86,9 @@ export class AuditFunction extends NodejsFunction {
       tracing: lambda.Tracing.ACTIVE,
       role,
       logGroup,
-      bundling: BUNDLING_DEFAULTS,
+      bundling: props.afterBundling
+        ? { ...BUNDLING_DEFAULTS, commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: props.afterBundling } }
+        : BUNDLING_DEFAULTS,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName ?? FUNCTION_DEFAULTS.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: FUNCTION_DEFAULTS.metricsNamespace,

@@ -127,6 +127,14 @@ export class AuditLogStack extends Stack {
       description: 'Serial of the access key that signs export download links; bump it to rotate the key (outstanding links stop working; GET /v1/exports/{id} issues fresh ones).',
     });
 
+    const viewerFrameAncestors = new CfnParameter(this, 'ViewerFrameAncestors', {
+      type: 'String',
+      default: "'none'",
+      allowedPattern: "^(('self'|'none'|https?://(\\*\\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?)( |$))+$",
+      constraintDescription: "must be space-separated CSP sources: 'self', 'none', or http(s) origins such as https://app.example.com",
+      description: "Who may show the web viewer (GET /viewer) in a frame: CSP frame-ancestors sources, e.g. \"'self' https://app.example.com\" to embed it in your app; 'none' (default) forbids framing.",
+    });
+
     const environment = {
       [ENV.retentionDays]: retentionDays.valueAsString,
       [ENV.maxRetentionDays]: maxRetentionDays.valueAsString,
@@ -160,11 +168,16 @@ export class AuditLogStack extends Stack {
       throttleRateLimit: throttleRateLimit.valueAsNumber,
       throttleBurstLimit: throttleBurstLimit.valueAsNumber,
       logRetentionDays: logRetentionDays.valueAsNumber,
+      viewerFrameAncestors: viewerFrameAncestors.valueAsString,
     });
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,
       description: 'Base URL of the HTTP API (append v1/...)',
+    });
+    new CfnOutput(this, 'ViewerUrl', {
+      value: `${this.api.url}viewer`,
+      description: 'The web viewer; sign in with a link from POST /v1/viewer-sessions, or paste a token',
     });
     new CfnOutput(this, 'StreamUrl', {
       value: this.liveStream.url,

@@ -6,6 +6,8 @@
  * handler file under `lambdas/<capability>/`.
  */
 
+import { VIEWER_PATH } from '../lambdas/core/viewer';
+
 export { ENV } from './env';
 
 /** Template metadata key (`Resources.<fn>.Metadata`) that holds a function's catalogue id. */
@@ -42,6 +44,11 @@ export interface Needs {
   readonly streamUrl?: boolean;
   /** Sends to and closes live-stream connections (`execute-api:ManageConnections`, `CONNECTIONS_ENDPOINT`). @default false */
   readonly streamConnections?: boolean;
+  /**
+   * The built web viewer, bundled beside the code (`VIEWER_ASSETS_DIR`), and who may frame
+   * it (`VIEWER_FRAME_ANCESTORS`). @default false
+   */
+  readonly viewer?: boolean;
 }
 
 /** An HTTP API route served by the function. */
@@ -50,7 +57,7 @@ export interface HttpTrigger {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** API Gateway path, with `{param}` placeholders. */
   readonly path: string;
-  /** Public routes skip the authorizer (only the OpenAPI document). @default false */
+  /** Public routes skip the authorizer: the OpenAPI document and the web viewer's files, no tenant data. @default false */
   readonly public?: boolean;
 }
 
@@ -141,6 +148,11 @@ export const FUNCTIONS = [
   { id: 'ListExports', entry: 'lambdas/exports/list.ts', trigger: http('GET', '/v1/exports'), needs: { control: 'read', presignDownloads: true } },
   { id: 'GetExport', entry: 'lambdas/exports/get.ts', trigger: http('GET', '/v1/exports/{id}'), needs: { control: 'read', presignDownloads: true } },
   { id: 'GetOpenApi', entry: 'lambdas/docs/openapi.ts', trigger: http('GET', '/v1/openapi.json', { public: true }), needs: {} },
+  { id: 'GetSession', entry: 'lambdas/tokens/session.ts', trigger: http('GET', '/v1/session'), needs: { control: 'read' } },
+  { id: 'CreateViewerSession', entry: 'lambdas/viewer/create-session.ts', trigger: http('POST', '/v1/viewer-sessions'), needs: { events: 'readWrite', control: 'readWrite' } },
+  // The viewer's page and its files: one handler, two routes (a greedy path variable never matches the bare prefix).
+  { id: 'ViewerPage', entry: 'lambdas/viewer/serve.ts', description: `GET ${VIEWER_PATH}: the web viewer's page`, trigger: http('GET', VIEWER_PATH, { public: true }), needs: { viewer: true, streamUrl: true }, memorySize: 256 },
+  { id: 'ViewerFiles', entry: 'lambdas/viewer/serve.ts', description: `GET ${VIEWER_PATH}/{file+}: the web viewer's script and styles`, trigger: http('GET', `${VIEWER_PATH}/{file+}`, { public: true }), needs: { viewer: true, streamUrl: true }, memorySize: 256 },
   { id: 'CreateStreamTicket', entry: 'lambdas/stream/create-ticket.ts', trigger: http('POST', '/v1/stream-tickets'), needs: { control: 'readWrite', streamUrl: true } },
 
   // The live stream (LiveStream): its WebSocket routes, the Events-stream consumer that fans out, the revocation sweep.

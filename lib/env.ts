@@ -40,4 +40,8 @@ export const ENV = {
   streamUrl: 'STREAM_URL',
   /** The live stream's `@connections` endpoint (`https://…/{stage}`), for sending to connections (LiveStream). */
   connectionsEndpoint: 'CONNECTIONS_ENDPOINT',
+  /** Directory of the built web viewer's files (bundled beside the serving function's code). */
+  viewerAssetsDir: 'VIEWER_ASSETS_DIR',
+  /** CSP `frame-ancestors` sources of the viewer (stack parameter ViewerFrameAncestors). */
+  viewerFrameAncestors: 'VIEWER_FRAME_ANCESTORS',
 } as const;

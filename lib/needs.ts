@@ -5,6 +5,10 @@ import type { ExportWorkflow } from './ExportWorkflow';
 import type { LiveStream } from './LiveStream';
 import type { Construct } from 'constructs';
 import { Duration } from 'aws-cdk-lib';
+import { ENV } from './env';
+
+/** Where the viewer's built files sit in a function that needs them (`/var/task` is the bundle's directory). */
+const VIEWER_ASSETS_IN_FUNCTION = '/var/task/viewer';
 
 /** The constructs that own what a function may need. */
 export interface NeedProviders {
@@ -20,6 +24,11 @@ export interface NeedProviders {
    * @default - none: a function needing streamUrl or streamConnections is an error
    */
   readonly liveStream?: Pick<LiveStream, 'grantStreamUrl' | 'grantConnections'>;
+  /**
+   * The web viewer's settings: CSP `frame-ancestors` sources (stack parameter ViewerFrameAncestors).
+   * @default { frameAncestors: "'none'" }
+   */
+  readonly viewer?: { readonly frameAncestors: string };
 }
 
 /**
@@ -30,6 +39,7 @@ export function grantNeeds(fn: AuditFunction, spec: FunctionSpec, providers: Nee
   const { needs } = spec;
   if (needs.events) providers.eventStore.grantEvents(fn, needs.events);
   if (needs.control) providers.eventStore.grantControl(fn, needs.control);
+  if (needs.viewer) fn.addEnvironment(ENV.viewerFrameAncestors, providers.viewer?.frameAncestors ?? "'none'");
   if (needs.streamUrl || needs.streamConnections) {
     const live = providers.liveStream;
     if (!live) throw new Error(`Function ${spec.id} needs the live stream (streamUrl or streamConnections), but no liveStream was given`);
@@ -64,6 +74,11 @@ export function newCatalogueFunction(
     description: spec.description ?? props.description,
     ...(spec.memorySize ? { memorySize: spec.memorySize } : {}),
     ...(spec.timeoutSeconds ? { timeout: Duration.seconds(spec.timeoutSeconds) } : {}),
+    ...(spec.needs.viewer ? {
+      // The viewer is built with the function (viewer/build.ts) so its files always match the code that serves them.
+      afterBundling: (inputDir: string, outputDir: string) => [`cd "${inputDir}" && npx tsx viewer/build.ts --out "${outputDir}/viewer"`],
+      environment: { ...props.environment, [ENV.viewerAssetsDir]: VIEWER_ASSETS_IN_FUNCTION },
+    } : {}),
   });
   grantNeeds(fn, spec, providers);
   return fn;

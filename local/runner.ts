@@ -6,7 +6,8 @@
  * fault-injection control server for failure-path tests.
  * Used by `npm start` (bin/local.ts) and by the test suite's global setup.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +74,10 @@ export interface LocalEndpoints {
   readonly stateMachines?: Readonly<Record<string, string>>;
   /** Fault injection control: `POST/GET/DELETE <faults>/faults` (see local/faults.ts). */
   readonly faults?: string;
+  /** The web viewer's page (`<api>/viewer`); sign in with a link from `POST /v1/viewer-sessions`. */
+  readonly viewer: string;
+  /** The viewer signed in as the demo admin (a 12-hour viewer session of the admin token; the token is in the fragment). */
+  readonly viewerSignIn: string;
 }
 
 /** Options of {@link startLocal}. */
@@ -176,6 +181,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
   let sfn: LocalStepFunctions | undefined;
   let faultServer: FaultServer | undefined;
   let persist: PersistDir | undefined;
+  let viewerDir: string | undefined;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -187,6 +193,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
     await ddbProxy?.stop();
     await Promise.all([ddb?.stop(), s3?.stop(), ses?.stop(), faultServer?.stop()]);
     persist?.release();
+    if (viewerDir) rmSync(viewerDir, { recursive: true, force: true });
     if (writeEndpoints && api && readEndpoints()?.api === api.url) rmSync(ENDPOINTS_FILE, { force: true });
   };
   // The port is settled first: a taken port fails in milliseconds, not after the synth and Java.
@@ -209,6 +216,9 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
   const faultsStarting = settle(startFaultServer(faults));
   // Imported lazily (aws-local-stepfunctions and its validator) so it loads while Java starts.
   const sfnLoading = settle(import('./stepfunctions.js'));
+  // The web viewer, built as the stack's bundling builds it (viewer/build.ts), into a directory of this run's own.
+  viewerDir = mkdtempSync(join(tmpdir(), 'audit-log-viewer-'));
+  const viewerBuilding = settle(import('../viewer/build.js').then(({ buildViewer }) => buildViewer({ outDir: viewerDir })));
   try {
     const template = await synthTemplate();
     const tSynth = Date.now();
@@ -266,6 +276,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
       EXPORT_SIGNER_SECRET: S3RVER_KEY.secretAccessKey,
       ...(buckets.exports ? { EXPORTS_BUCKET: buckets.exports } : {}),
       ...(stateMachines.export ? { EXPORT_STATE_MACHINE_ARN: stateMachines.export } : {}),
+      VIEWER_ASSETS_DIR: viewerDir,
       ...opts.env,
     };
     const env = localEnvironment(template, ddbProxy?.endpoint ?? ddb.endpoint, overrides);
@@ -277,6 +288,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
     applyEnvironment(env.env);
     if (env.unresolved.length) console.warn(`local: no local value for ${env.unresolved.join(', ')}; handlers reading them will fail`);
 
+    await viewerBuilding;
     const settings = apiSettingsFromTemplate(template);
     for (const w of settings.warnings) console.warn(`local: ${w}`);
     const listen = (on: number) => startHttpApi({
@@ -320,6 +332,7 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
       stores.ddb.destroy();
     }
     if (persist && !adminTokenKept) persist.saveAdminToken(admin.token);
+    const viewerSignIn = await signInViewer(api.url, admin.token);
     const secs = (from: number, to = Date.now()) => `${((to - from) / 1000).toFixed(1)} s`;
     note(`local: synth ${secs(t0, tSynth)}, DynamoDB Local (S3, SES) up after ${secs(t0, tDdb)}, tables + buckets + API + handlers + token ${secs(tDdb)}`);
 
@@ -339,6 +352,8 @@ export async function startLocal(opts: StartLocalOptions = {}): Promise<LocalSta
       mailbox: ses.mailbox,
       ...(sfn ? { stepFunctions: sfn.endpoint, stateMachines } : {}),
       faults: faultServer.url,
+      viewer: `${api.url}/viewer`,
+      viewerSignIn,
     };
     if (writeEndpoints) {
       mkdirSync(dirname(ENDPOINTS_FILE), { recursive: true });
@@ -374,6 +389,17 @@ function readEndpoints(): LocalEndpoints | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The viewer's link signed in as the demo admin: a 12-hour viewer session, created through the public route. */
+async function signInViewer(apiUrl: string, adminToken: string): Promise<string> {
+  const res = await fetch(`${apiUrl}/v1/viewer-sessions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ viewer: { id: 'local-admin', name: 'Local admin' }, scopes: ['admin'], ttlSeconds: 43_200 }),
+  });
+  if (res.status !== 201) throw new Error(`POST /v1/viewer-sessions answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { url: string }).url;
 }
 
 /** Two `npm start`s in one checkout would fight over `.local/endpoints.json`: say so. */

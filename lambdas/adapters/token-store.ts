@@ -8,7 +8,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulidx';
 import { CONTROL_INDEX } from '../core/keys.js';
-import type { Restriction, Scope } from '../core/schemas.js';
+import type { Restriction, Scope, Viewer } from '../core/schemas.js';
 import type { DocumentClient } from './dynamodb.js';
 import { transactWrite, type TransactItem } from './transactions.js';
 
@@ -26,6 +26,8 @@ export interface TokenInfo {
   revokedAt?: string;
   /** Fixed filters every read made with the token is ANDed with. */
   restrict?: Restriction;
+  /** For a viewer session's token: whom the host application issued it to. */
+  viewer?: Viewer;
 }
 
 interface TokenItem extends TokenInfo {
@@ -38,8 +40,8 @@ interface TokenItem extends TokenInfo {
 
 const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
 const itemKey = (id: string) => ({ pk: `TOKEN#${id}`, sk: 'TOKEN' });
-const info = ({ id, tenant, name, scopes, createdAt, expiresAt, revokedAt, restrict }: TokenItem): TokenInfo =>
-  JSON.parse(JSON.stringify({ id, tenant, name, scopes, createdAt, expiresAt, revokedAt, restrict }));
+const info = ({ id, tenant, name, scopes, createdAt, expiresAt, revokedAt, restrict, viewer }: TokenItem): TokenInfo =>
+  JSON.parse(JSON.stringify({ id, tenant, name, scopes, createdAt, expiresAt, revokedAt, restrict, viewer }));
 
 /** A fresh token id (lower-case ULID), for callers that must name the token before creating it. */
 export const newTokenId = (): string => ulid().toLowerCase();
@@ -57,7 +59,7 @@ export interface TokenStore {
    * Issues a token; the returned `token` value is the only copy there will ever
    * be. `alongside` writes (the audit event) land in the same transaction.
    */
-  createToken(input: { id?: string; tenant: string; name: string; scopes: Scope[]; expiresAt?: string; restrict?: Restriction }, alongside?: TransactItem[]): Promise<TokenInfo & { token: string }>;
+  createToken(input: { id?: string; tenant: string; name: string; scopes: Scope[]; expiresAt?: string; restrict?: Restriction; viewer?: Viewer }, alongside?: TransactItem[]): Promise<TokenInfo & { token: string }>;
   /** The tenant's tokens, newest first (at most 1,000). */
   listTokens(tenant: string): Promise<TokenInfo[]>;
   /** Token `id` of `tenant`, or undefined (also for other tenants' tokens). */
@@ -82,6 +84,7 @@ export function createTokenStore({ ddb, tableName: TableName }: TokenStoreConfig
         ...itemKey(id), id, tenant: input.tenant, name: input.name, scopes: input.scopes, createdAt,
         ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
         ...(input.restrict ? { restrict: input.restrict } : {}),
+        ...(input.viewer ? { viewer: input.viewer } : {}),
         gp: `TENANT#${input.tenant}#TOKENS`, gs: `${createdAt}#${id}`, hash: hashOf(secret),
       };
       await transactWrite(ddb, [{ Put: { TableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } }, ...alongside]);

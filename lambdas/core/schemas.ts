@@ -240,6 +240,27 @@ export const createTokenSchema = strict({
 }, 'must be a JSON object');
 export type CreateTokenInput = v.InferOutput<typeof createTokenSchema>;
 
+/** Who a viewer session is for (the host application's user), recorded on its token and in the audit event. */
+export const viewerSchema = strict({ id: text(128), name: v.optional(text(256)), email: v.optional(email) });
+export type Viewer = v.InferOutput<typeof viewerSchema>;
+
+/** The scopes a viewer session may carry: reading, exporting, and (for an admin's own session) administration. */
+export const VIEWER_SESSION_SCOPES = ['events:read', 'exports:write', 'admin'] as const;
+
+/** POST /v1/viewer-sessions body. */
+export const createViewerSessionSchema = strict({
+  viewer: viewerSchema,
+  scopes: v.pipe(
+    v.array(oneOf(VIEWER_SESSION_SCOPES), 'must be an array of scopes'),
+    v.minLength(1, 'must grant at least one scope'),
+    v.maxLength(VIEWER_SESSION_SCOPES.length, 'has too many scopes'),
+    v.check((s) => s.includes('events:read') || s.includes('admin'), 'must include events:read: a viewer reads events'),
+  ),
+  restrict: v.optional(restrictionSchema),
+  ttlSeconds: v.optional(v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(60, 'must be at least 60'), v.maxValue(43_200, 'must be at most 43200 (12 hours)')), 3600),
+}, 'must be a JSON object');
+export type CreateViewerSessionInput = v.InferOutput<typeof createViewerSessionSchema>;
+
 /** PUT /v1/settings body; omitted fields keep their value. */
 export const putSettingsSchema = strict({
   retentionDays: v.optional(v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be at least 1'))),

@@ -8,7 +8,7 @@
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type { GenericSchema } from 'valibot';
 import {
-  accessLogsQuerySchema, createTokenSchema, eventFilterSchema, eventInputSchema, listEventsQuerySchema, listExportsQuerySchema,
+  accessLogsQuerySchema, createTokenSchema, createViewerSessionSchema, eventFilterSchema, eventInputSchema, listEventsQuerySchema, listExportsQuerySchema,
   putSettingsSchema, RESULTS, SCOPES, SEVERITIES,
 } from '../core/schemas.js';
 import { createExportSchema, EXPORT_FORMATS, EXPORT_STATUSES } from '../core/exports.js';
@@ -213,8 +213,20 @@ const tokenSchema = {
       type: 'object', additionalProperties: false, description: 'Fixed filters ANDed into every read made with the token (events, event by id, access logs, exports, live stream).',
       properties: { project: { type: 'string' }, actor: { type: 'string' }, resourceType: { type: 'string' }, category: { type: 'string' } },
     },
+    viewer: {
+      type: 'object', additionalProperties: false, required: ['id'], description: "A viewer session's token: the host application's user it was issued to.",
+      properties: { id: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' } },
+    },
   },
 };
+
+const createViewerSession = schema(createViewerSessionSchema);
+annotate(createViewerSession, 'viewer', { description: "The host application's user the session is for; recorded on the token and in the audit event." });
+annotate(createViewerSession, 'scopes', { description: 'Must include `events:read` (or `admin`). `exports:write` lets the viewer export; `admin` shows the admin screens.' });
+annotate(createViewerSession, 'restrict', { description: 'Fixed filters of every read the session makes, e.g. `{"project": "p_7"}`; narrowed by the caller\'s own restriction, never widened.' });
+annotate(createViewerSession, 'ttlSeconds', { description: 'Lifetime of the session token, 60..43200 seconds (12 hours); default 3600.' });
+
+const viewerFile = { description: 'The file, with the viewer\'s security headers (CSP, frame-ancestors from the ViewerFrameAncestors stack parameter, Referrer-Policy: no-referrer); gzip when accepted; ETag.' };
 
 const nextCursor = nullable('string', { description: 'Pass as `cursor` for the next page; null on the last page.' });
 const page = (field: string, items: JsonSchema, description: string) => ({
@@ -254,6 +266,26 @@ export const openApiDocument = {
       },
       AccessLogPage: page('groups', ref('AccessLogGroup'), 'A page of sign-in groups, newest first.'),
       CreateToken: createToken,
+      CreateViewerSession: createViewerSession,
+      ViewerSession: {
+        type: 'object', additionalProperties: false, required: ['token', 'url', 'expiresAt', 'tokenId', 'scopes', 'viewer'],
+        properties: {
+          token: { type: 'string', description: 'The session token (shown once). Prefer handing out `url`.' },
+          url: { type: 'string', description: 'The web viewer signed in with the token: `<api>/viewer#token=…` (a fragment: never sent to a server).' },
+          expiresAt: dateTime('When the session token stops working.'),
+          tokenId: { type: 'string', description: 'Revoke the session early with DELETE /v1/tokens/{tokenId}.' },
+          scopes: tokenSchema.properties.scopes,
+          restrict: tokenSchema.properties.restrict,
+          viewer: tokenSchema.properties.viewer,
+        },
+      },
+      Session: {
+        type: 'object', additionalProperties: false, required: ['tokenId', 'name', 'scopes', 'createdAt'],
+        properties: {
+          tokenId: { type: 'string' }, name: { type: 'string' }, scopes: tokenSchema.properties.scopes, createdAt: dateTime('When the token was issued.'),
+          expiresAt: dateTime('Absent: the token never expires.'), restrict: tokenSchema.properties.restrict, viewer: tokenSchema.properties.viewer,
+        },
+      },
       Token: tokenSchema,
       NewToken: {
         ...tokenSchema,
@@ -353,6 +385,38 @@ export const openApiDocument = {
         security: [{ bearer: ['admin'] }],
         parameters: [idParam("The token's id (not its value)")],
         responses: { '200': ok('The revoked token', 'Token'), ...errorsFor({ id: true }) },
+      },
+    },
+    '/v1/session': {
+      get: {
+        summary: "The caller's own token: name, scopes, fixed filters, expiry",
+        description: 'Any valid token may ask. A token revoked or expired since the authorizer\'s cached answer gets 401 at once. The web viewer uses it to choose its screens.',
+        security: [{ bearer: [] }],
+        responses: { '200': ok("The caller's token", 'Session'), ...errorsFor({}) },
+      },
+    },
+    '/v1/viewer-sessions': {
+      post: {
+        summary: 'A short-lived (optionally restricted) token and the web viewer signed in with it',
+        description: "The host application's backend calls it and hands `url` to its user. The token is listed by GET /v1/tokens and revocable like any. Audited as `audit_viewer.session_created`.",
+        security: [{ bearer: ['admin'] }],
+        requestBody: jsonBody('CreateViewerSession'),
+        responses: { '201': ok('The session', 'ViewerSession'), ...errorsFor({ body: true }) },
+      },
+    },
+    '/viewer': {
+      get: {
+        summary: 'The web viewer (public page; sign in with a viewer-session link or paste a token)',
+        security: [],
+        responses: { '200': { ...viewerFile, content: { 'text/html': { schema: { type: 'string' } } } } },
+      },
+    },
+    '/viewer/{file+}': {
+      get: {
+        summary: "The web viewer's script and stylesheet (public)",
+        security: [],
+        parameters: [{ name: 'file+', in: 'path', required: true, description: 'e.g. `audit-log-viewer.js`, `page.css`', schema: { type: 'string' } }],
+        responses: { '200': { ...viewerFile, content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } }, '404': errorResponse('No such file') },
       },
     },
     '/v1/stream-tickets': {

@@ -62,6 +62,10 @@ export const config = {
   get streamUrl() { return required(ENV.streamUrl); },
   /** The live stream's `@connections` endpoint. */
   get connectionsEndpoint() { return required(ENV.connectionsEndpoint); },
+  /** Directory of the built web viewer's files. */
+  get viewerAssetsDir() { return required(ENV.viewerAssetsDir); },
+  /** Who may frame the viewer (CSP frame-ancestors sources; stack parameter ViewerFrameAncestors). @default 'none' */
+  get viewerFrameAncestors() { return process.env[ENV.viewerFrameAncestors] || "'none'"; },
   /** AWS region the functions run in. */
   get region() { return required('AWS_REGION'); },
   /**

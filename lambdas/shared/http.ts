@@ -56,14 +56,14 @@ export const json = (statusCode: number, body: unknown, headers: Record<string, 
   body: JSON.stringify(body),
 });
 
-/** Resolves the principal from the authorizer context and enforces `scope` (admin implies all). */
-const authenticate = (scope: Scope): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
+/** Resolves the principal from the authorizer context and enforces `scope` (admin implies all; `any`: a valid token of any scope). */
+const authenticate = (scope: Scope | 'any'): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
   before: ({ event, context }) => {
     const auth = event.requestContext.authorizer?.lambda;
     if (auth?.error === 'unavailable') throw new ServiceUnavailableError('The token could not be checked right now; please retry the request.');
     if (!auth?.tenant || auth.error) throw new UnauthorizedError();
     const scopes = (auth.scopes ?? '').split(' ').filter(Boolean) as Scope[];
-    if (!scopes.includes(scope) && !scopes.includes('admin')) throw new ForbiddenError(scope);
+    if (scope !== 'any' && !scopes.includes(scope) && !scopes.includes('admin')) throw new ForbiddenError(scope);
     const restrict = decodeRestriction(auth.restrict);
     context.principal = { tenant: auth.tenant, scopes, tokenId: auth.tokenId ?? '', ...(restrict ? { restrict } : {}) };
     logger.appendKeys({ tenant: auth.tenant, tokenId: auth.tokenId });
@@ -128,8 +128,8 @@ export const countOutcome = (name: string, value = 1): void => {
 
 /** Options of {@link route}. */
 export interface RouteOptions {
-  /** Scope the caller must hold; omit for public routes. */
-  readonly scope?: Scope;
+  /** Scope the caller must hold (`any`: any valid token); omit for public routes. */
+  readonly scope?: Scope | 'any';
   /** Parse a JSON body. @default false */
   readonly body?: boolean;
 }

@@ -7,10 +7,10 @@ import { newTokenId, type TokenStore } from '../adapters/token-store.js';
 import type { Transactions } from '../adapters/transactions.js';
 import { ValidationError } from '../core/errors.js';
 import { narrowRestriction } from '../core/restrictions.js';
-import type { CreateTokenInput, Restriction } from '../core/schemas.js';
+import type { CreateTokenInput, Restriction, Viewer } from '../core/schemas.js';
 import { auditItem } from '../events/audit-item.js';
 import type { SettingsSources } from '../settings/effective-settings.js';
-import { tokenAuditInput } from './audit.js';
+import { tokenAuditInput, type TokenAuditAction } from './audit.js';
 
 /** What issuing a token needs (handlers: from shared/adapters.ts; the admin CLI and the local runner build them). */
 export interface TokenIssuerDeps extends SettingsSources {
@@ -18,8 +18,18 @@ export interface TokenIssuerDeps extends SettingsSources {
   readonly transactions: Pick<Transactions, 'putAuditEvent'>;
 }
 
-/** Issues a token of `tenant`, audited as created `by` a token or a system actor (e.g. `admin-cli`). */
-export async function issueToken(deps: TokenIssuerDeps, tenant: string, input: CreateTokenInput, by: { tokenId: string; restrict?: Restriction } | { system: string }) {
+/**
+ * Issues a token of `tenant`, audited as `action` (`audit_token.created`, or
+ * `audit_viewer.session_created` for a viewer session's token) `by` a token or a system
+ * actor (e.g. `admin-cli`).
+ */
+export async function issueToken(
+  deps: TokenIssuerDeps,
+  tenant: string,
+  input: CreateTokenInput & { viewer?: Viewer },
+  by: { tokenId: string; restrict?: Restriction } | { system: string },
+  action: Exclude<TokenAuditAction, 'audit_token.revoked'> = 'audit_token.created',
+) {
   // A restricted token can only issue tokens restricted at least as much: it cannot widen its own view.
   const { restrict, conflict } = narrowRestriction('system' in by ? undefined : by.restrict, input.restrict);
   if (conflict) {
@@ -27,6 +37,6 @@ export async function issueToken(deps: TokenIssuerDeps, tenant: string, input: C
   }
   input = { ...input, ...(restrict ? { restrict } : {}) };
   const id = newTokenId();
-  const audit = await auditItem(deps, tenant, tokenAuditInput('audit_token.created', { id, ...input }, by));
+  const audit = await auditItem(deps, tenant, tokenAuditInput(action, { id, ...input }, by));
   return deps.tokenStore.createToken({ id, tenant, ...input }, [deps.transactions.putAuditEvent(audit)]);
 }

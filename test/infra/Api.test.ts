@@ -134,4 +134,26 @@ describe('Api', () => {
     // Assess
     expect(build).toThrow(/GetExport.*exportWorkflow/);
   });
+
+  describe('web viewer', () => {
+    it.each(['GET /viewer', 'GET /viewer/{file+}'])('serves %s from a function with the built viewer, the stream URL and the frame-ancestors parameter, and no table access', (key) => {
+      // Prepare
+      const fnId = functionOfRoute(synth.resources, key);
+      const vars = synth.resources[fnId].Properties.Environment.Variables;
+
+      // Assess
+      expect(vars[ENV.viewerAssetsDir]).toBe('/var/task/viewer');
+      expect(vars[ENV.viewerFrameAncestors]).toEqual({ Ref: 'ViewerFrameAncestors' });
+      expect(vars[ENV.streamUrl]).toBeDefined();
+      expect(statementsOf(synth.resources, fnId).flatMap((s) => s.Action).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    });
+
+    it("defaults ViewerFrameAncestors to 'none' and checks its sources", () => {
+      const parameter = synth.template.toJSON().Parameters.ViewerFrameAncestors;
+      expect(parameter.Default).toBe("'none'");
+      const pattern = new RegExp(parameter.AllowedPattern);
+      for (const ok of ["'none'", "'self' https://app.example.com", 'https://*.example.org:8443']) expect(ok).toMatch(pattern);
+      for (const bad of ['*', "'unsafe-inline'", 'https://a.example.com; script-src *', '']) expect(bad).not.toMatch(pattern);
+    });
+  });
 });

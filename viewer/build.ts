@@ -1,0 +1,71 @@
+/**
+ * Builds the web viewer into static files with the project's esbuild: one ES module
+ * (`audit-log-viewer.js`: the `<audit-log-viewer>` element, Lit and its styles; it also
+ * signs the standalone page in from the URL fragment), the standalone page `index.html`
+ * and its stylesheet. No inline script or style anywhere, so the page runs under a CSP
+ * without `unsafe-inline`.
+ *
+ *   npx tsx viewer/build.ts [--out DIR]    # default: viewer/dist
+ *
+ * The CDK bundling of the viewer function and the local runner call {@link buildViewer}.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** One built file. */
+export interface ViewerFile {
+  readonly body: Buffer;
+  readonly contentType: string;
+}
+
+/** The built viewer: file name (no directory) → contents. */
+export type ViewerBuild = ReadonlyMap<string, ViewerFile>;
+
+/** The file names the viewer function serves. */
+export const VIEWER_FILES = { page: 'index.html', script: 'audit-log-viewer.js', style: 'page.css' } as const;
+
+/** Options of {@link buildViewer}. */
+export interface BuildViewerOptions {
+  /** Also write the files here (created if absent). @default - only in memory */
+  readonly outDir?: string;
+  /** @default true */
+  readonly minify?: boolean;
+}
+
+/** Builds the viewer; resolves to its files. */
+export async function buildViewer(opts: BuildViewerOptions = {}): Promise<ViewerBuild> {
+  const result = await build({
+    entryPoints: [join(HERE, 'src/audit-log-viewer.ts')],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'browser',
+    minify: opts.minify ?? true,
+    legalComments: 'none',
+    write: false,
+    outfile: VIEWER_FILES.script,
+    tsconfig: join(HERE, 'tsconfig.json'),
+    logLevel: 'silent',
+  });
+  const files = new Map<string, ViewerFile>([
+    [VIEWER_FILES.script, { body: Buffer.from(result.outputFiles[0].contents), contentType: 'text/javascript; charset=utf-8' }],
+    [VIEWER_FILES.page, { body: await readFile(join(HERE, 'index.html')), contentType: 'text/html; charset=utf-8' }],
+    [VIEWER_FILES.style, { body: await readFile(join(HERE, 'page.css')), contentType: 'text/css; charset=utf-8' }],
+  ]);
+  if (opts.outDir) {
+    await mkdir(opts.outDir, { recursive: true });
+    await Promise.all([...files].map(([name, f]) => writeFile(join(opts.outDir!, name), f.body)));
+  }
+  return files;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const at = process.argv.indexOf('--out');
+  const outDir = at > 0 ? process.argv[at + 1] : join(HERE, 'dist');
+  const files = await buildViewer({ outDir });
+  for (const [name, f] of files) console.log(`${name.padEnd(22)} ${String(f.body.length).padStart(8)} B`);
+}
