@@ -2,7 +2,7 @@
  * `npm start`: runs the audit log on this machine (see local/runner.ts).
  *
  *   npm start                  # DynamoDB Local, S3, SES, Step Functions + HTTP API on port 4000; prints endpoints and an admin token
- *   npm start -- --seed [n]    # ... and loads n (default 3000) demo events
+ *   npm start -- --seed [n]    # ... and loads n (default 3000) demo events (the printed viewer link then has something to show)
  *   npm start -- --port 3000   # this port or fail (PORT=3000 does the same); without either, 4000, or a free port if 4000 is taken
  *   npm start -- --verbose     # a log line per HTTP request, and handler logs from INFO up
  *   npm start -- --persist .local/data   # keep the data (and the admin token) in that directory across restarts
@@ -92,6 +92,7 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 const auth = `-H "Authorization: Bearer ${e.adminToken}"`;
+const seeded = seed !== false;
 console.log(`
 Audit log running locally (ready in ${((Date.now() - started) / 1000).toFixed(1)} s). Endpoints, also in ${ENDPOINTS_FILE}:
 ${JSON.stringify(e, null, 2)}
@@ -101,6 +102,15 @@ NOTE: port ${portFallback.preferred} is in use (another npm start?), so the API 
 ` : ''}
 Admin token of tenant '${e.tenant}' (${persisted ? `kept in ${persisted.dir}: the same after a restart${persisted.adminTokenKept ? '' : '; new this time'}` : 'shown once'}):
   ${e.adminToken}
+
+Web viewer, signed in as the demo admin for 12 hours (open it in a browser; the token sits in the
+link's fragment, which is never sent to a server, and the viewer takes it off the address bar):
+  ${e.viewerSignIn}
+${seeded || persisted ? '' : `  (empty so far: npm start -- --seed gives it demo events)
+`}A viewer link for someone else, e.g. read-only and restricted to one project, for one hour:
+  curl -s ${auth} -H 'content-type: application/json' \\
+    -d '{"viewer":{"id":"u_42","name":"Ada"},"scopes":["events:read"],"restrict":{"project":"p_7"},"ttlSeconds":3600}' \\
+    ${e.api}/v1/viewer-sessions
 
 Try:
   curl -s ${auth} -H 'content-type: application/json' \\
