@@ -1,0 +1,475 @@
+/**
+ * `<alv-events>`: the Events tab. The filter bar, the events table (newest first, paged with
+ * the API's `nextCursor` through "Load more" until "No more events"), loading / empty / error
+ * states that say what to do, the details panel, "Export" and "Live updates".
+ *
+ * Live: {@link LiveFeed} hands over new events at most once per animation frame; they are
+ * placed by `occurredAt`, de-duplicated by id, and the reader keeps their place: when the
+ * list is scrolled, the scroll position is moved by the height inserted above the first
+ * visible row; at the top, new rows simply appear with a brief highlight. At most
+ * {@link LIVE_CAP} rows are added on top of what was loaded; older rows then leave the
+ * bottom and "Load more" brings them back (by time, as the cursor no longer fits).
+ *
+ * Events out: `filters-change` (bubbling from the filter bar and the details panel),
+ * `event-select` (`detail.id`, or undefined when the panel closes), `events-ready` (first
+ * page rendered), `export-requested` (`detail.filters`).
+ */
+import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
+import { ApiError, type ApiClient } from './api.js';
+import './event-details.js';
+import { addSeen, emptySeen, type Seen } from './filters.js';
+import './filters.js';
+import { actorDetail, actorLabel, formatTime, resourceLabel, resultBadge, severityLabel, type TimeText } from './format.js';
+import { LiveFeed, type LiveState } from './live.js';
+import { strings } from './strings.js';
+import { base, table } from './styles.js';
+import type { AuditEvent, EventFilters, EventsPage, SessionInfo } from './types.js';
+import { rangeStart, sameFilters } from './url-state.js';
+
+/** Rows per page. */
+export const PAGE_SIZE = 50;
+/** Most rows live updates add on top of what was loaded. */
+export const LIVE_CAP = 500;
+
+/** An event with its display text computed once (re-renders during live bursts reuse it). */
+interface Row {
+  readonly e: AuditEvent;
+  readonly time: TimeText;
+  readonly actor: string;
+  readonly actorSub: string;
+  readonly resource: string;
+  readonly badge: ReturnType<typeof resultBadge>;
+  readonly severity: string;
+  isNew: boolean;
+}
+
+function toRow(e: AuditEvent, isNew = false): Row {
+  return {
+    e,
+    time: formatTime(e.occurredAt),
+    actor: actorLabel(e.actor),
+    actorSub: actorDetail(e.actor),
+    resource: resourceLabel(e.resource),
+    badge: resultBadge(e.result),
+    severity: severityLabel(e.severity),
+    isNew,
+  };
+}
+
+/** Newest first: by occurredAt, then id, both descending (the API's order). */
+function newerFirst(a: AuditEvent, b: AuditEvent): number {
+  if (a.occurredAt !== b.occurredAt) return a.occurredAt < b.occurredAt ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** What to tell the reader about a failed call. */
+export function errorText(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.status === 0) return strings.errorNetwork;
+    if (error.status === 403) return strings.errorForbidden;
+    const details = error.details.map((d) => `${d.path}: ${d.message}`).join('; ');
+    return strings.errorGeneric(details ? `${error.message} (${details})` : error.message);
+  }
+  return strings.errorGeneric((error as Error)?.message ?? String(error));
+}
+
+/** The nearest scrolling ancestor of `el` (across shadow roots), else the document's scroller. */
+function scrollParent(el: Element): Element {
+  let node: Node | null = el;
+  while (node) {
+    node = node instanceof ShadowRoot ? node.host : node.parentNode;
+    if (node instanceof Element) {
+      const oy = getComputedStyle(node).overflowY;
+      if ((oy === 'auto' || oy === 'scroll') && node.scrollHeight > node.clientHeight) return node;
+    }
+  }
+  return document.scrollingElement ?? document.documentElement;
+}
+
+export class AlvEvents extends LitElement {
+  static properties = {
+    api: { attribute: false },
+    filters: { attribute: false },
+    session: { attribute: false },
+    canExport: { attribute: false },
+    selectedId: { attribute: false },
+    rows: { state: true },
+    nextCursor: { state: true },
+    loading: { state: true },
+    error: { state: true },
+    live: { state: true },
+    liveState: { state: true },
+    liveDetail: { state: true },
+    selected: { state: true },
+    seen: { state: true },
+  };
+
+  static styles = [base, table, css`
+    :host { display: block; }
+    .bar { display: flex; flex-wrap: wrap; gap: 0.5em 1em; align-items: center; margin: 0.75em 0 0.5em; }
+    .switch { display: inline-flex; align-items: center; gap: 0.5em; border-radius: 999px; padding: 0.25em 0.75em 0.25em 0.3em; }
+    .track { width: 2.2em; height: 1.25em; border-radius: 999px; background: var(--alv-muted); position: relative; flex: none; }
+    .track::after { content: ''; position: absolute; top: 0.15em; left: 0.15em; width: 0.95em; height: 0.95em; border-radius: 50%; background: var(--alv-bg); transition: left 0.15s; }
+    .switch[aria-checked='true'] .track { background: var(--alv-accent); }
+    .switch[aria-checked='true'] .track::after { left: 1.1em; }
+    .live { font-weight: 600; font-size: 0.9em; }
+    .live.live-live { color: var(--alv-ok-fg); }
+    .live.live-connecting, .live.live-reconnecting { color: var(--alv-warn-fg); }
+    .live.live-off { color: var(--alv-bad-fg); }
+    .count { font-size: 0.9em; color: var(--alv-muted); }
+    td.action code { font-size: 0.9em; white-space: nowrap; }
+    @media (max-width: 700px) { td.action code { white-space: normal; overflow-wrap: anywhere; } }
+    @media (prefers-reduced-motion: reduce) { .track::after { transition: none; } }
+  `];
+
+  declare api: ApiClient | undefined;
+  declare filters: EventFilters;
+  declare session: SessionInfo | null;
+  declare canExport: boolean;
+  declare selectedId: string | undefined;
+  declare rows: Row[];
+  declare nextCursor: string | null;
+  declare loading: boolean;
+  declare error: string;
+  declare live: boolean;
+  declare liveState: LiveState;
+  declare liveDetail: string;
+  declare selected: AuditEvent | null;
+  declare seen: Seen;
+
+  private ids = new Set<string>();
+  private loadSeq = 0;
+  private loadedFilters: EventFilters | undefined;
+  private feed: LiveFeed | undefined;
+  /** Rows present when live started (or the list reloaded): the cap is this + {@link LIVE_CAP}. */
+  private liveBase = 0;
+  /** Set when rows were trimmed from the bottom: "Load more" continues before this instant instead of from the cursor. */
+  private resumeBefore: string | undefined;
+  private readyAnnounced = false;
+  private returnFocusTo: string | undefined;
+
+  constructor() {
+    super();
+    this.filters = {};
+    this.session = null;
+    this.canExport = false;
+    this.rows = [];
+    this.nextCursor = null;
+    this.loading = false;
+    this.error = '';
+    this.live = false;
+    this.liveState = 'off';
+    this.liveDetail = '';
+    this.selected = null;
+    this.seen = emptySeen();
+  }
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopLive();
+  }
+
+  protected willUpdate(changed: PropertyValues<this>): void {
+    if ((changed.has('api') || changed.has('filters')) && this.api) {
+      if (!this.loadedFilters || changed.has('api') || !sameFilters(this.loadedFilters, this.filters)) {
+        this.loadedFilters = this.filters;
+        void this.load(true);
+        if (this.live) this.restartLive();
+      }
+    }
+    if (changed.has('selectedId')) void this.syncSelected();
+  }
+
+  // -- paging --------------------------------------------------------------------------------
+
+  /** Loads the first page (`reset`) or the next one. */
+  async load(reset = false): Promise<void> {
+    if (!this.api) return;
+    const seq = ++this.loadSeq;
+    if (reset) {
+      this.rows = [];
+      this.ids = new Set();
+      this.nextCursor = null;
+      this.resumeBefore = undefined;
+    }
+    this.loading = true;
+    this.error = '';
+    try {
+      const page = await this.api.get<EventsPage>('/v1/events', this.pageQuery(reset));
+      if (seq !== this.loadSeq) return;
+      const fresh = page.events.filter((e) => !this.ids.has(e.id));
+      for (const e of fresh) this.ids.add(e.id);
+      this.rows = reset ? fresh.map((e) => toRow(e)) : [...this.rows, ...fresh.map((e) => toRow(e))];
+      this.nextCursor = page.nextCursor;
+      if (this.resumeBefore && page.nextCursor) this.resumeBefore = undefined; // the new cursor fits again
+      if (reset) this.liveBase = this.rows.length;
+      addSeen(this.seen, page.events);
+      this.seen = { ...this.seen };
+      this.loading = false;
+      if (reset) void this.announceReady();
+      if (this.selectedId && !this.selected) void this.syncSelected();
+    } catch (error) {
+      if (seq !== this.loadSeq) return;
+      this.loading = false;
+      this.error = errorText(error);
+    }
+  }
+
+  private pageQuery(reset: boolean): Record<string, string | number | readonly string[] | undefined> {
+    const q: Record<string, string | number | readonly string[] | undefined> = { ...this.filters, limit: PAGE_SIZE };
+    if (reset) return q;
+    if (!this.resumeBefore) return { ...q, cursor: this.nextCursor ?? undefined };
+    // Rows were trimmed by live updates: continue by time, just before the oldest row kept
+    // (1 ms later, inclusive either way; repeats are dropped by id).
+    const before = new Date(Date.parse(this.resumeBefore) + 1).toISOString();
+    const to = this.filters.to && this.filters.to < before ? this.filters.to : before;
+    const from = this.filters.range ? rangeStart(this.filters.range, Date.now()) : this.filters.from;
+    return { ...q, range: undefined, from, to };
+  }
+
+  private async announceReady(): Promise<void> {
+    await this.updateComplete;
+    if (this.readyAnnounced) return;
+    this.readyAnnounced = true;
+    try {
+      performance.mark('alv:first-rows');
+    } catch {
+      // marks are a measurement aid only
+    }
+    this.dispatchEvent(new CustomEvent('events-ready', { bubbles: true, composed: true }));
+  }
+
+  // -- live ----------------------------------------------------------------------------------
+
+  private toggleLive(): void {
+    if (this.live) this.stopLive();
+    else this.startLive();
+  }
+
+  private startLive(): void {
+    if (!this.api) return;
+    this.live = true;
+    this.liveBase = this.rows.length;
+    this.feed = new LiveFeed({
+      api: this.api,
+      filters: this.filters,
+      onEvents: (events) => this.insertLive(events),
+      onState: (state, detail) => {
+        this.liveState = state;
+        this.liveDetail = detail ?? '';
+        if (state === 'off' && detail) this.live = false; // ended by the server (expired, forbidden, refused)
+      },
+    });
+    this.feed.start();
+  }
+
+  private stopLive(): void {
+    this.feed?.stop();
+    this.feed = undefined;
+    this.live = false;
+    this.liveState = 'off';
+    this.liveDetail = '';
+  }
+
+  private restartLive(): void {
+    this.feed?.stop();
+    this.feed = undefined;
+    this.startLive();
+  }
+
+  /** Does `e` fall in the time window of the filters (the stream ignores it)? */
+  private inWindow(e: AuditEvent): boolean {
+    const f = this.filters;
+    if (f.from && e.occurredAt < f.from) return false;
+    if (f.to && e.occurredAt > f.to) return false;
+    if (f.range && e.occurredAt < rangeStart(f.range, Date.now())) return false;
+    return true;
+  }
+
+  /** Places a batch of live events, keeping the reader's scroll position. */
+  private async insertLive(events: AuditEvent[]): Promise<void> {
+    const oldest = this.rows.length ? this.rows[this.rows.length - 1].e : undefined;
+    const more = this.nextCursor !== null || this.resumeBefore !== undefined;
+    const incoming = events
+      .filter((e) => !this.ids.has(e.id) && this.inWindow(e))
+      // Older than everything loaded while more remains to page: "Load more" will bring it.
+      .filter((e) => !(more && oldest && newerFirst(e, oldest) > 0))
+      .sort(newerFirst);
+    if (!incoming.length) return;
+    for (const e of incoming) this.ids.add(e.id);
+
+    const anchor = this.measureAnchor();
+
+    // Merge two lists sorted newest first.
+    const merged: Row[] = [];
+    const old = this.rows;
+    for (const r of old) r.isNew = false;
+    let i = 0;
+    let j = 0;
+    while (i < old.length || j < incoming.length) {
+      if (j < incoming.length && (i >= old.length || newerFirst(incoming[j], old[i].e) <= 0)) merged.push(toRow(incoming[j++], true));
+      else merged.push(old[i++]);
+    }
+    const cap = this.liveBase + LIVE_CAP;
+    if (merged.length > cap) {
+      const dropped = merged.splice(cap);
+      for (const r of dropped) this.ids.delete(r.e.id);
+      this.resumeBefore = merged[merged.length - 1].e.occurredAt;
+      this.nextCursor = null;
+    }
+    this.rows = merged;
+    if (!anchor) return;
+    await this.updateComplete;
+    const row = this.renderRoot.querySelector(`tr[data-id="${CSS.escape(anchor.id)}"]`);
+    if (!row) return;
+    const delta = row.getBoundingClientRect().top - anchor.top;
+    if (delta) anchor.scroller.scrollTop += delta;
+  }
+
+  /**
+   * The first row visible in the scroller when the list's top is scrolled out of view (the
+   * reader is reading further down), with its position; undefined when the top is visible.
+   */
+  private measureAnchor(): { id: string; top: number; scroller: Element } | undefined {
+    const tbody = this.renderRoot.querySelector('tbody');
+    if (!tbody || !tbody.firstElementChild) return undefined;
+    const scroller = scrollParent(this);
+    const viewTop = scroller === document.scrollingElement ? 0 : scroller.getBoundingClientRect().top;
+    if (tbody.getBoundingClientRect().top >= viewTop) return undefined;
+    for (const tr of tbody.children) {
+      const rect = tr.getBoundingClientRect();
+      if (rect.bottom > viewTop) return { id: (tr as HTMLElement).dataset.id ?? '', top: rect.top, scroller };
+    }
+    return undefined;
+  }
+
+  // -- details -------------------------------------------------------------------------------
+
+  private open(e: AuditEvent): void {
+    this.returnFocusTo = e.id;
+    this.selected = e;
+    this.dispatchEvent(new CustomEvent('event-select', { detail: { id: e.id }, bubbles: true, composed: true }));
+  }
+
+  /** Opens the event named by `selectedId` (from the URL): from the list, else by id from the API. */
+  private async syncSelected(): Promise<void> {
+    const id = this.selectedId;
+    if (!id) {
+      this.selected = null;
+      return;
+    }
+    if (this.selected?.id === id) return;
+    const row = this.rows.find((r) => r.e.id === id);
+    if (row) {
+      this.selected = row.e;
+      return;
+    }
+    if (!this.api || this.loading) return; // retried once the first page is in
+    try {
+      const e = await this.api.get<AuditEvent>(`/v1/events/${encodeURIComponent(id)}`);
+      if (this.selectedId === id) this.selected = e;
+    } catch {
+      if (this.selectedId === id) this.dispatchEvent(new CustomEvent('event-select', { detail: { id: undefined }, bubbles: true, composed: true }));
+    }
+  }
+
+  private async onDetailsClose(): Promise<void> {
+    this.selected = null;
+    this.dispatchEvent(new CustomEvent('event-select', { detail: { id: undefined }, bubbles: true, composed: true }));
+    const id = this.returnFocusTo;
+    this.returnFocusTo = undefined;
+    if (!id) return;
+    await this.updateComplete;
+    (this.renderRoot.querySelector(`tr[data-id="${CSS.escape(id)}"]`) as HTMLElement | null)?.focus();
+  }
+
+  private onRowKey(e: KeyboardEvent, row: Row): void {
+    const tr = e.currentTarget as HTMLElement;
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      this.open(row.e);
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const next = (e.key === 'ArrowDown' ? tr.nextElementSibling : tr.previousElementSibling) as HTMLElement | null;
+      next?.focus();
+    } else if (e.key === 'Home' || e.key === 'End') {
+      e.preventDefault();
+      const body = tr.parentElement!;
+      ((e.key === 'Home' ? body.firstElementChild : body.lastElementChild) as HTMLElement | null)?.focus();
+    }
+  }
+
+  private exportRequested(): void {
+    this.dispatchEvent(new CustomEvent('export-requested', { detail: { filters: this.filters }, bubbles: true, composed: true }));
+  }
+
+  private clearFilters(): void {
+    this.dispatchEvent(new CustomEvent('filters-change', { detail: { filters: {} }, bubbles: true, composed: true }));
+  }
+
+  // -- render --------------------------------------------------------------------------------
+
+  private renderRow(row: Row) {
+    const e = row.e;
+    const sel = this.selected?.id === e.id;
+    return html`<tr tabindex="0" data-testid="event-row" data-id=${e.id} class=${(sel ? 'selected' : '') + (row.isNew ? ' new' : '')}
+        aria-current=${sel ? 'true' : nothing}
+        @click=${() => this.open(e)} @keydown=${(ev: KeyboardEvent) => this.onRowKey(ev, row)}>
+      <td class="time" data-label=${strings.colTime}><time datetime=${row.time.iso} title=${row.time.utc}>${row.time.text}</time></td>
+      <td data-label=${strings.colActor}>${row.actor}${row.actorSub ? html`<span class="sub">${row.actorSub}</span>` : nothing}</td>
+      <td class="action" data-label=${strings.colAction}><code>${e.action}</code></td>
+      <td data-label=${strings.colResource}>${row.resource}</td>
+      <td data-label=${strings.colProject}>${e.project ?? strings.none}</td>
+      <td data-label=${strings.colResult}><span class="badge ${row.badge.tone}">${row.badge.label}</span></td>
+      <td data-label=${strings.colSeverity}><span class="sev-${e.severity}">${row.severity}</span></td>
+      <td class="nowrap" data-label=${strings.colIp}>${e.ip ?? strings.none}</td>
+    </tr>`;
+  }
+
+  private renderFooter() {
+    if (this.error) {
+      return html`<div class="state error" role="alert" data-testid="events-error">${this.error}
+        <button type="button" @click=${() => this.load(this.rows.length === 0)}>${strings.retry}</button></div>`;
+    }
+    if (this.loading) return html`<div class="state" role="status" data-testid="events-loading">${strings.loadingEvents}</div>`;
+    if (!this.rows.length) {
+      return html`<div class="state" role="status" data-testid="events-empty">${strings.eventsEmpty}
+        <div><button type="button" class="link" @click=${this.clearFilters}>${strings.fClear}</button></div></div>`;
+    }
+    if (this.nextCursor || this.resumeBefore) {
+      return html`<div class="more"><button type="button" data-testid="load-more" @click=${() => this.load(false)}>${strings.loadMore}</button></div>`;
+    }
+    return html`<div class="more muted" data-testid="no-more">${strings.noMoreEvents}</div>`;
+  }
+
+  render() {
+    const liveLabel = strings.liveState[this.liveState] ?? this.liveState;
+    return html`
+      <alv-filters .filters=${this.filters} .restrict=${this.session?.restrict} .seen=${this.seen} .api=${this.api}></alv-filters>
+      <div class="bar">
+        <button type="button" class="switch" role="switch" aria-checked=${this.live ? 'true' : 'false'} data-testid="live-toggle" @click=${this.toggleLive}>
+          <span class="track" aria-hidden="true"></span>${strings.liveToggle}
+        </button>
+        ${this.live || this.liveDetail ? html`<span class="live live-${this.liveState}" data-testid="live-indicator" data-state=${this.liveState} role="status" title=${this.liveDetail}>${liveLabel}</span>` : nothing}
+        <span class="spacer"></span>
+        <span class="count">${this.rows.length ? strings.eventsCount(this.rows.length) : ''}</span>
+        ${this.canExport ? html`<button type="button" class="primary" data-testid="export" @click=${this.exportRequested}>${strings.exportButton}</button>` : nothing}
+      </div>
+      <div class="table-wrap">
+        <table data-testid="events-table" aria-label=${strings.eventsTableLabel} aria-busy=${this.loading ? 'true' : 'false'}>
+          <thead><tr>
+            <th scope="col">${strings.colTime}</th><th scope="col">${strings.colActor}</th><th scope="col">${strings.colAction}</th>
+            <th scope="col">${strings.colResource}</th><th scope="col">${strings.colProject}</th><th scope="col">${strings.colResult}</th>
+            <th scope="col">${strings.colSeverity}</th><th scope="col">${strings.colIp}</th>
+          </tr></thead>
+          <tbody>${repeat(this.rows, (r) => r.e.id, (r) => this.renderRow(r))}</tbody>
+        </table>
+        ${this.renderFooter()}
+      </div>
+      <alv-event-details .event=${this.selected} .filters=${this.filters} @details-close=${this.onDetailsClose}></alv-event-details>
+    `;
+  }
+}
+
+if (!customElements.get('alv-events')) customElements.define('alv-events', AlvEvents);
