@@ -62,7 +62,8 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await doFetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
+      // `as RequestInit`: Node's type (tests run this client in Node) has no `cache`; browsers and undici honour it.
+      res = await doFetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' } as RequestInit);
     } catch (err) {
       throw new ApiError(0, 'network_error', (err as Error).message || 'network error');
     }

@@ -86,6 +86,17 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
 
 type Timer = ReturnType<typeof setTimeout>;
 
+/**
+ * The browser globals used beyond timers, looked up at run time: the feed also runs in Node
+ * (tests, scripts) with the `ws` package, where there are no animation frames or `online` events.
+ */
+const host = globalThis as unknown as {
+  requestAnimationFrame?: (fn: () => void) => number;
+  cancelAnimationFrame?: (handle: number) => void;
+  addEventListener?: (type: 'online', fn: () => void) => void;
+  removeEventListener?: (type: 'online', fn: () => void) => void;
+};
+
 /** The live stream of one set of filters; `start()` once the reader turns live updates on, `stop()` when off or leaving. */
 export class LiveFeed {
   private readonly opts: LiveFeedOptions;
@@ -134,7 +145,7 @@ export class LiveFeed {
     this.attempt = 0;
     this.reconnected = false;
     this.since = new Date(this.now() - CLOCK_MARGIN_MS).toISOString();
-    globalThis.addEventListener?.('online', this.onOnline);
+    host.addEventListener?.('online', this.onOnline);
     this.setState('connecting');
     void this.connect();
   }
@@ -148,7 +159,7 @@ export class LiveFeed {
   private shutdown(): void {
     this.running = false;
     this.generation++;
-    globalThis.removeEventListener?.('online', this.onOnline);
+    host.removeEventListener?.('online', this.onOnline);
     this.clearConnectionTimers();
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -251,7 +262,7 @@ export class LiveFeed {
     socket.onerror = () => {
       /* a close event follows */
     };
-    socket.onclose = (event: CloseEvent) => {
+    socket.onclose = (event: { code: number; reason: string }) => {
       if (!current()) return;
       this.socket = undefined;
       this.clearConnectionTimers();
@@ -331,12 +342,12 @@ export class LiveFeed {
   private scheduleFlush(): void {
     this.flushScheduled = true;
     const flush = () => this.flush();
-    if (typeof requestAnimationFrame === 'function') this.flushHandles.frame = requestAnimationFrame(flush);
-    this.flushHandles.timer = setTimeout(flush, typeof requestAnimationFrame === 'function' ? 250 : 0);
+    if (host.requestAnimationFrame) this.flushHandles.frame = host.requestAnimationFrame(flush);
+    this.flushHandles.timer = setTimeout(flush, host.requestAnimationFrame ? 250 : 0);
   }
 
   private cancelFlush(): void {
-    if (this.flushHandles.frame !== undefined) cancelAnimationFrame(this.flushHandles.frame);
+    if (this.flushHandles.frame !== undefined) host.cancelAnimationFrame?.(this.flushHandles.frame);
     if (this.flushHandles.timer !== undefined) clearTimeout(this.flushHandles.timer);
     this.flushHandles = {};
     this.flushScheduled = false;
