@@ -325,6 +325,7 @@ export class AlvExports extends LitElement {
     h2 { font-size: 1.15em; margin: 0; }
     td.filters { overflow-wrap: anywhere; min-width: 10em; }
     td.num { text-align: end; white-space: nowrap; }
+    @media (max-width: 700px) { td.num { text-align: start; } }
     .error { color: var(--alv-bad-fg); }
     .sub { display: block; font-size: 0.85em; color: var(--alv-muted); overflow-wrap: anywhere; }
   `];
@@ -338,6 +339,8 @@ export class AlvExports extends LitElement {
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
   /** Bumped by each reload: answers to older loads are dropped. */
   private generation = 0;
+  /** The client the list was last loaded with. */
+  private loadedWith: ApiClient | undefined;
 
   constructor() {
     super();
@@ -350,7 +353,8 @@ export class AlvExports extends LitElement {
 
   connectedCallback(): void {
     super.connectedCallback();
-    if (this.api && !this.loading) void this.reload();
+    // Shown again (e.g. back on the tab): fresh statuses. The first load comes from willUpdate.
+    if (this.api && this.loadedWith) void this.reload();
   }
 
   disconnectedCallback(): void {
@@ -361,14 +365,13 @@ export class AlvExports extends LitElement {
   }
 
   protected willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('api') && this.api && this.isConnected) void this.reload();
+    if (changed.has('api') && this.api && this.api !== this.loadedWith) void this.reload();
   }
 
   /** Loads the first page again. */
   async reload(): Promise<void> {
-    this.items = [];
-    this.nextCursor = null;
-    await this.load();
+    this.loadedWith = this.api;
+    await this.load(); // the rows shown stay until the first page replaces them
   }
 
   private async load(cursor?: string): Promise<void> {
