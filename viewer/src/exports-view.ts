@@ -324,7 +324,7 @@ export class AlvExports extends LitElement {
     tbody tr { cursor: default; }
     h2 { font-size: 1.15em; margin: 0; }
     td.filters { overflow-wrap: anywhere; min-width: 10em; }
-    td.num { text-align: end; white-space: nowrap; }
+    td.num, th.num { text-align: end; white-space: nowrap; }
     @media (max-width: 700px) { td.num { text-align: start; } }
     .error { color: var(--alv-bad-fg); }
     .sub { display: block; font-size: 0.85em; color: var(--alv-muted); overflow-wrap: anywhere; }
@@ -461,8 +461,8 @@ export class AlvExports extends LitElement {
             <th scope="col">${strings.exportsColCreated}</th>
             <th scope="col">${strings.exportsColFilters}</th>
             <th scope="col">${strings.exportsColStatus}</th>
-            <th scope="col">${strings.exportsColRows}</th>
-            <th scope="col">${strings.exportsColSize}</th>
+            <th scope="col" class="num">${strings.exportsColRows}</th>
+            <th scope="col" class="num">${strings.exportsColSize}</th>
             <th scope="col">${strings.exportsColFile}</th>
           </tr></thead>
           <tbody>${this.items.map((job) => this.renderRow(job))}</tbody>
