@@ -47,6 +47,7 @@ describe('POST /v1/viewer-sessions', () => {
     const audit = (await paginate(admin, '/v1/events', { action: 'audit_viewer.session_created' })).items;
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ resource: { type: 'audit_token', id: r.body.tokenId }, metadata: { viewer: ada, restrict: { project: 'p_7' }, scopes: ['events:read', 'exports:write'] } });
+    expect(audit[0].message).toBe('Viewer session created for Ada Lovelace');
     expect(JSON.stringify(audit[0])).not.toContain(r.body.token.split('_')[2]);
     const listed = (await admin.get('/v1/tokens')).body.tokens.find((t: { id: string }) => t.id === r.body.tokenId);
     expect(listed).toMatchObject({ viewer: ada, expiresAt: r.body.expiresAt });
