@@ -72,6 +72,7 @@ export class AuditLogViewer extends LitElement {
     }
     [role='tab'][aria-selected='true'] { color: var(--alv-fg); border-bottom-color: var(--alv-accent); }
     [role='tab']:focus-visible { outline-offset: -3px; }
+    @media (max-width: 480px) { [role='tab'] { padding: 0.5em 0.6em; } }
     [role='tabpanel'] { padding-top: 0.5em; }
     [role='tabpanel']:focus-visible { outline-offset: 4px; }
     .center { max-width: 34em; margin: 10vh auto; padding: 1.5em; border: 1px solid var(--alv-border); border-radius: var(--alv-radius); background: var(--alv-surface); }
@@ -304,7 +305,7 @@ export class AuditLogViewer extends LitElement {
     const restrict = s?.restrict ? Object.entries(s.restrict).filter(([, v]) => v).map(([k, v]) => strings.restrictionPart(k, String(v))) : [];
     const until = s?.expiresAt ? formatTime(s.expiresAt) : undefined;
     return html`<header>
-      <h1>${strings.appTitle}</h1>
+      <h1 id="alv-title">${strings.appTitle}</h1>
       <div class="who" data-testid="session-info">
         ${who ? html`<span data-testid="viewer-name">${strings.signedInAs(who)}</span>` : nothing}
         ${restrict.length ? html`<span class="restricted" data-testid="restriction">${strings.restrictedTo(restrict.join(strings.and))}</span>` : nothing}
@@ -337,7 +338,7 @@ export class AuditLogViewer extends LitElement {
     const labels: Record<Tab, string> = { events: strings.tabEvents, access: strings.tabAccess, exports: strings.tabExports, admin: strings.tabAdmin };
     const tabs = (['events', 'access', 'exports', 'admin'] as const).filter((t) => this.allowed(t));
     const waiting = !this.allowed(this.tab) && !this.session; // e.g. ?tab=admin before the session is known
-    return html`<div class="shell">
+    return html`<section class="shell" aria-labelledby="alv-title">
       ${this.renderHeader()}
       ${this.sessionError ? html`<div class="banner" role="alert">${this.sessionError}</div>` : nothing}
       <div role="tablist" aria-label=${strings.tabsLabel} @keydown=${(e: KeyboardEvent) => this.onTabKey(e, tabs)}>
@@ -348,7 +349,7 @@ export class AuditLogViewer extends LitElement {
       ${waiting ? html`<div class="state" role="status">${strings.loading}</div>` : nothing}
       ${tabs.filter((t) => this.visited.has(t)).map((t) => html`<div role="tabpanel" id=${`panel-${t}`} aria-labelledby=${`tab-${t}`} ?hidden=${this.tab !== t}>${this.renderPanel(t)}</div>`)}
       ${hasScope(this.session, 'exports:write') ? html`<alv-export-dialog .api=${this.client}></alv-export-dialog>` : nothing}
-    </div>`;
+    </section>`;
   }
 }
 

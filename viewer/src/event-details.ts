@@ -29,7 +29,7 @@ export class AlvEventDetails extends LitElement {
       background: var(--alv-bg); color: var(--alv-fg); box-shadow: -8px 0 24px rgb(0 0 0 / 0.25);
     }
     dialog::backdrop { background: rgb(0 0 0 / 0.35); }
-    header { position: sticky; top: 0; display: flex; gap: 0.5em; align-items: center; padding: 0.75em 1em; background: var(--alv-surface); border-bottom: 1px solid var(--alv-border); }
+    .head { position: sticky; top: 0; display: flex; gap: 0.5em; align-items: center; padding: 0.75em 1em; background: var(--alv-surface); border-bottom: 1px solid var(--alv-border); }
     h2 { font-size: 1.15em; margin: 0; flex: 1; overflow-wrap: anywhere; }
     h3 { font-size: 1em; margin: 1.25em 0 0.4em; }
     .body { padding: 0.5em 1em 2em; }
@@ -168,10 +168,10 @@ export class AlvEventDetails extends LitElement {
   render() {
     const e = this.event;
     return html`<dialog data-testid="event-details" aria-labelledby="d-title" @close=${this.onClose}>
-      ${e ? html`<header>
+      ${e ? html`<div class="head">
         <h2 id="d-title" tabindex="-1">${e.message || e.action}</h2>
         <button type="button" data-testid="details-close" @click=${this.close}>${strings.close}</button>
-      </header>
+      </div>
       ${this.renderBody(e)}` : nothing}
     </dialog>`;
   }

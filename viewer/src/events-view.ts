@@ -15,6 +15,7 @@
  * page rendered), `export-requested` (`detail.filters`).
  */
 import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
+import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { ApiError, type ApiClient } from './api.js';
 import './event-details.js';
@@ -31,6 +32,10 @@ import { rangeStart, sameFilters } from './url-state.js';
 export const PAGE_SIZE = 50;
 /** Most rows live updates add on top of what was loaded. */
 export const LIVE_CAP = 500;
+/** Most new rows in one render that get the "new" highlight. */
+const HIGHLIGHT_MAX = 10;
+/** Shortest gap between two renders of live events. */
+export const LIVE_RENDER_GAP_MS = 250;
 
 /** An event with its display text computed once (re-renders during live bursts reuse it). */
 interface Row {
@@ -41,7 +46,7 @@ interface Row {
   readonly resource: string;
   readonly badge: ReturnType<typeof resultBadge>;
   readonly severity: string;
-  isNew: boolean;
+  readonly isNew: boolean;
 }
 
 function toRow(e: AuditEvent, isNew = false): Row {
@@ -118,8 +123,36 @@ export class AlvEvents extends LitElement {
     .live.live-connecting, .live.live-reconnecting { color: var(--alv-warn-fg); }
     .live.live-off { color: var(--alv-bad-fg); }
     .count { font-size: 0.9em; color: var(--alv-muted); }
-    td.action code { font-size: 0.9em; white-space: nowrap; }
-    @media (max-width: 700px) { td.action code { white-space: normal; overflow-wrap: anywhere; } }
+    /* The list is a grid of div rows with ARIA table roles, not a <table>: inserting a row
+       into a 500-row table re-lays out the whole table (50-100 ms per live batch here), while
+       block rows are laid out one by one. */
+    .grid-table { min-width: 62em; overflow-anchor: none; }
+    .tr {
+      display: grid; grid-template-columns: minmax(10em, 13em) minmax(9em, 1.3fr) minmax(11em, 1.3fr) minmax(9em, 1.6fr) 8em 7.5em 6.5em 9.5em;
+      border-bottom: 1px solid var(--alv-border); contain: layout style;
+    }
+    .tr > * { padding: 0.45em 0.65em; min-width: 0; overflow-wrap: anywhere; }
+    .thead .tr { background: var(--alv-surface); font-size: 0.85em; font-weight: 700; position: sticky; top: 0; z-index: 1; }
+    .thead .tr > * { white-space: nowrap; overflow-wrap: normal; }
+    .tbody .tr { cursor: pointer; }
+    .tbody .tr:hover { background: var(--alv-surface); }
+    .tbody .tr.selected { background: var(--alv-selected); }
+    .tbody .tr:focus-visible { outline-offset: -3px; }
+    .tr.new { animation: alv-new 2.5s ease-out; }
+    @media (prefers-reduced-motion: reduce) { .tr.new { animation: none; background: var(--alv-new); } }
+    .time { white-space: nowrap; overflow-wrap: normal; }
+    .nowrap { white-space: nowrap; }
+    .sub { display: block; font-size: 0.85em; color: var(--alv-muted); }
+    .action code { font-size: 0.9em; }
+    @media (max-width: 700px) {
+      .grid-table { min-width: 0; }
+      .thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+      .tr { grid-template-columns: 1fr; padding: 0.4em 0; }
+      .tr > * { padding: 0.15em 0.75em; display: grid; grid-template-columns: 6.5em 1fr; gap: 0.5em; }
+      .tr > *::before { content: attr(data-label); font-weight: 600; color: var(--alv-muted); font-size: 0.85em; }
+      .tr > * > .badge { justify-self: start; }
+      .time { white-space: normal; }
+    }
     @media (prefers-reduced-motion: reduce) { .track::after { transition: none; } }
   `];
 
@@ -147,6 +180,9 @@ export class AlvEvents extends LitElement {
   /** Set when rows were trimmed from the bottom: "Load more" continues before this instant instead of from the cursor. */
   private resumeBefore: string | undefined;
   private readyAnnounced = false;
+  private livePending: AuditEvent[] = [];
+  private liveTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastLiveRender = -Infinity;
   private returnFocusTo: string | undefined;
 
   constructor() {
@@ -254,7 +290,7 @@ export class AlvEvents extends LitElement {
     this.feed = new LiveFeed({
       api: this.api,
       filters: this.filters,
-      onEvents: (events) => this.insertLive(events),
+      onEvents: (events) => this.queueLive(events),
       onState: (state, detail) => {
         this.liveState = state;
         this.liveDetail = detail ?? '';
@@ -265,6 +301,9 @@ export class AlvEvents extends LitElement {
   }
 
   private stopLive(): void {
+    clearTimeout(this.liveTimer);
+    this.liveTimer = undefined;
+    this.livePending = [];
     this.feed?.stop();
     this.feed = undefined;
     this.live = false;
@@ -276,6 +315,24 @@ export class AlvEvents extends LitElement {
     this.feed?.stop();
     this.feed = undefined;
     this.startLive();
+  }
+
+  /**
+   * Live batches arrive at most once per animation frame; under a burst they are gathered
+   * further, so the list renders at most every {@link LIVE_RENDER_GAP_MS} (a render moves
+   * every visible row: at 60 a second, a busy machine spends its frames re-laying them out).
+   */
+  private queueLive(events: AuditEvent[]): void {
+    this.livePending.push(...events);
+    if (this.liveTimer !== undefined) return;
+    const wait = Math.max(0, this.lastLiveRender + LIVE_RENDER_GAP_MS - performance.now());
+    this.liveTimer = setTimeout(() => requestAnimationFrame(() => {
+      this.liveTimer = undefined;
+      this.lastLiveRender = performance.now();
+      const batch = this.livePending;
+      this.livePending = [];
+      if (this.live) void this.insertLive(batch);
+    }), wait);
   }
 
   /** Does `e` fall in the time window of the filters (the stream ignores it)? */
@@ -304,12 +361,14 @@ export class AlvEvents extends LitElement {
     // Merge two lists sorted newest first.
     const merged: Row[] = [];
     const old = this.rows;
-    for (const r of old) r.isNew = false;
+    // A brief highlight for a few new rows; not in a burst, where it would repaint all the time.
+    const highlight = incoming.length <= HIGHLIGHT_MAX;
+    const unmark = (r: Row) => (r.isNew ? { ...r, isNew: false } : r);
     let i = 0;
     let j = 0;
     while (i < old.length || j < incoming.length) {
-      if (j < incoming.length && (i >= old.length || newerFirst(incoming[j], old[i].e) <= 0)) merged.push(toRow(incoming[j++], true));
-      else merged.push(old[i++]);
+      if (j < incoming.length && (i >= old.length || newerFirst(incoming[j], old[i].e) <= 0)) merged.push(toRow(incoming[j++], highlight));
+      else merged.push(unmark(old[i++]));
     }
     const cap = this.liveBase + LIVE_CAP;
     if (merged.length > cap) {
@@ -321,7 +380,7 @@ export class AlvEvents extends LitElement {
     this.rows = merged;
     if (!anchor) return;
     await this.updateComplete;
-    const row = this.renderRoot.querySelector(`tr[data-id="${CSS.escape(anchor.id)}"]`);
+    const row = this.renderRoot.querySelector(`.tbody [data-id="${CSS.escape(anchor.id)}"]`);
     if (!row) return;
     const delta = row.getBoundingClientRect().top - anchor.top;
     if (delta) anchor.scroller.scrollTop += delta;
@@ -332,7 +391,7 @@ export class AlvEvents extends LitElement {
    * reader is reading further down), with its position; undefined when the top is visible.
    */
   private measureAnchor(): { id: string; top: number; scroller: Element } | undefined {
-    const tbody = this.renderRoot.querySelector('tbody');
+    const tbody = this.renderRoot.querySelector('.tbody');
     if (!tbody || !tbody.firstElementChild) return undefined;
     const scroller = scrollParent(this);
     const viewTop = scroller === document.scrollingElement ? 0 : scroller.getBoundingClientRect().top;
@@ -381,14 +440,28 @@ export class AlvEvents extends LitElement {
     this.returnFocusTo = undefined;
     if (!id) return;
     await this.updateComplete;
-    (this.renderRoot.querySelector(`tr[data-id="${CSS.escape(id)}"]`) as HTMLElement | null)?.focus();
+    (this.renderRoot.querySelector(`.tbody [data-id="${CSS.escape(id)}"]`) as HTMLElement | null)?.focus();
   }
 
-  private onRowKey(e: KeyboardEvent, row: Row): void {
-    const tr = e.currentTarget as HTMLElement;
+  /** The row an event happened in (listeners are delegated to the row group). */
+  private rowOf(e: Event): { tr: HTMLElement; row: Row } | undefined {
+    const tr = (e.target as HTMLElement).closest?.('[data-testid="event-row"]') as HTMLElement | null;
+    const row = tr && this.rows.find((r) => r.e.id === tr.dataset.id);
+    return tr && row ? { tr, row } : undefined;
+  }
+
+  private onRowClick(e: MouseEvent): void {
+    const hit = this.rowOf(e);
+    if (hit) this.open(hit.row.e);
+  }
+
+  private onRowKey(e: KeyboardEvent): void {
+    const hit = this.rowOf(e);
+    if (!hit || e.target !== hit.tr) return;
+    const tr = hit.tr;
     if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
-      this.open(row.e);
+      this.open(hit.row.e);
     } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
       const next = (e.key === 'ArrowDown' ? tr.nextElementSibling : tr.previousElementSibling) as HTMLElement | null;
@@ -410,21 +483,25 @@ export class AlvEvents extends LitElement {
 
   // -- render --------------------------------------------------------------------------------
 
+  /** One row; re-rendered only when it changes (a live burst re-renders a few rows, not 500). */
   private renderRow(row: Row) {
+    const sel = this.selected?.id === row.e.id;
+    return guard([row, sel, row.isNew], () => this.rowTemplate(row, sel));
+  }
+
+  private rowTemplate(row: Row, sel: boolean) {
     const e = row.e;
-    const sel = this.selected?.id === e.id;
-    return html`<tr tabindex="0" data-testid="event-row" data-id=${e.id} class=${(sel ? 'selected' : '') + (row.isNew ? ' new' : '')}
-        aria-current=${sel ? 'true' : nothing}
-        @click=${() => this.open(e)} @keydown=${(ev: KeyboardEvent) => this.onRowKey(ev, row)}>
-      <td class="time" data-label=${strings.colTime}><time datetime=${row.time.iso} title=${row.time.utc}>${row.time.text}</time></td>
-      <td data-label=${strings.colActor}>${row.actor}${row.actorSub ? html`<span class="sub">${row.actorSub}</span>` : nothing}</td>
-      <td class="action" data-label=${strings.colAction}><code>${e.action}</code></td>
-      <td data-label=${strings.colResource}>${row.resource}</td>
-      <td data-label=${strings.colProject}>${e.project ?? strings.none}</td>
-      <td data-label=${strings.colResult}><span class="badge ${row.badge.tone}">${row.badge.label}</span></td>
-      <td data-label=${strings.colSeverity}><span class="sev-${e.severity}">${row.severity}</span></td>
-      <td class="nowrap" data-label=${strings.colIp}>${e.ip ?? strings.none}</td>
-    </tr>`;
+    return html`<div role="row" tabindex="0" data-testid="event-row" data-id=${e.id} class=${'tr' + (sel ? ' selected' : '') + (row.isNew ? ' new' : '')}
+        aria-current=${sel ? 'true' : nothing}>
+      <div role="cell" class="time" data-label=${strings.colTime}><time datetime=${row.time.iso} title=${row.time.utc}>${row.time.text}</time></div>
+      <div role="cell" data-label=${strings.colActor}>${row.actor}${row.actorSub ? html`<span class="sub">${row.actorSub}</span>` : nothing}</div>
+      <div role="cell" class="action" data-label=${strings.colAction}><code>${e.action}</code></div>
+      <div role="cell" data-label=${strings.colResource}>${row.resource}</div>
+      <div role="cell" data-label=${strings.colProject}>${e.project ?? strings.none}</div>
+      <div role="cell" data-label=${strings.colResult}><span class="badge ${row.badge.tone}">${row.badge.label}</span></div>
+      <div role="cell" data-label=${strings.colSeverity}><span class="sev-${e.severity}">${row.severity}</span></div>
+      <div role="cell" class="nowrap" data-label=${strings.colIp}>${e.ip ?? strings.none}</div>
+    </div>`;
   }
 
   private renderFooter() {
@@ -457,14 +534,14 @@ export class AlvEvents extends LitElement {
         ${this.canExport ? html`<button type="button" class="primary" data-testid="export" @click=${this.exportRequested}>${strings.exportButton}</button>` : nothing}
       </div>
       <div class="table-wrap">
-        <table data-testid="events-table" aria-label=${strings.eventsTableLabel} aria-busy=${this.loading ? 'true' : 'false'}>
-          <thead><tr>
-            <th scope="col">${strings.colTime}</th><th scope="col">${strings.colActor}</th><th scope="col">${strings.colAction}</th>
-            <th scope="col">${strings.colResource}</th><th scope="col">${strings.colProject}</th><th scope="col">${strings.colResult}</th>
-            <th scope="col">${strings.colSeverity}</th><th scope="col">${strings.colIp}</th>
-          </tr></thead>
-          <tbody>${repeat(this.rows, (r) => r.e.id, (r) => this.renderRow(r))}</tbody>
-        </table>
+        <div role="table" class="grid-table" data-testid="events-table" aria-label=${strings.eventsTableLabel} aria-busy=${this.loading ? 'true' : 'false'}>
+          <div role="rowgroup" class="thead"><div role="row" class="tr">
+            <span role="columnheader">${strings.colTime}</span><span role="columnheader">${strings.colActor}</span><span role="columnheader">${strings.colAction}</span>
+            <span role="columnheader">${strings.colResource}</span><span role="columnheader">${strings.colProject}</span><span role="columnheader">${strings.colResult}</span>
+            <span role="columnheader">${strings.colSeverity}</span><span role="columnheader">${strings.colIp}</span>
+          </div></div>
+          <div role="rowgroup" class="tbody" @click=${this.onRowClick} @keydown=${this.onRowKey}>${repeat(this.rows, (r) => r.e.id, (r) => this.renderRow(r))}</div>
+        </div>
         ${this.renderFooter()}
       </div>
       <alv-event-details .event=${this.selected} .filters=${this.filters} @details-close=${this.onDetailsClose}></alv-event-details>

@@ -56,19 +56,26 @@ export class AlvFilters extends LitElement {
     seen: { attribute: false },
     api: { attribute: false },
     actorOptions: { state: true },
+    expanded: { state: true },
   };
 
   static styles = [base, css`
     :host { display: block; }
     fieldset { border: 0; margin: 0; padding: 0; min-width: 0; }
     legend { font-weight: 700; padding: 0; margin-bottom: 0.35em; }
-    .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 12.5em), 1fr)); gap: 0.6em 0.8em; align-items: end; }
+    .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 12.5em), 1fr)); gap: 0.6em 0.8em; align-items: start; }
+    .grid + .grid { margin-top: 0.6em; }
+    .toggle { display: none; }
+    @media (max-width: 700px) {
+      .toggle { display: inline-block; margin-top: 0.5em; }
+      .grid.collapsed { display: none; }
+    }
     .wide { grid-column: span 2; }
     @media (max-width: 460px) { .wide { grid-column: auto; } }
     .chips { display: flex; flex-wrap: wrap; gap: 0.35em; margin-top: 0.35em; }
     .chip { display: inline-flex; align-items: center; gap: 0.2em; border: 1px solid var(--alv-border); border-radius: 999px; padding: 0 0.2em 0 0.65em; background: var(--alv-surface); font-size: 0.9em; }
     .chip button { border: 0; background: none; min-height: 0; padding: 0.1em 0.45em; border-radius: 999px; }
-    .actions { display: flex; gap: 0.5em; align-items: end; }
+    .actions { display: flex; gap: 0.5em; align-self: end; }
     small { color: var(--alv-muted); font-size: 0.8em; }
   `];
 
@@ -77,6 +84,8 @@ export class AlvFilters extends LitElement {
   declare seen: Seen;
   declare api: ApiClient | undefined;
   declare actorOptions: Actor[];
+  /** On narrow screens the filters other than search fold away behind a "Filters (n)" button. */
+  declare expanded: boolean;
 
   private actorTimer?: ReturnType<typeof setTimeout>;
   private qTimer?: ReturnType<typeof setTimeout>;
@@ -87,6 +96,7 @@ export class AlvFilters extends LitElement {
     this.filters = {};
     this.seen = emptySeen();
     this.actorOptions = [];
+    this.expanded = false;
   }
 
   disconnectedCallback(): void {
@@ -243,6 +253,7 @@ export class AlvFilters extends LitElement {
     const actorFixed = r.actor;
     const chosenActor = f.actor ? actors.get(f.actor) : undefined;
     const hasAny = Object.keys(f).length > 0;
+    const active = Object.keys(f).filter((k) => k !== 'q').length;
     return html`<fieldset>
       <legend>${strings.filtersLabel}</legend>
       <div class="grid">
@@ -251,6 +262,10 @@ export class AlvFilters extends LitElement {
           <input id="f-q" type="search" data-testid="filter-q" .value=${f.q ?? ''} placeholder=${strings.fQPlaceholder}
             autocomplete="off" @input=${this.onQInput} @keydown=${this.onQKey}>
         </div>
+      </div>
+      <button type="button" class="toggle" aria-expanded=${this.expanded ? 'true' : 'false'} aria-controls="more-filters"
+        @click=${() => { this.expanded = !this.expanded; }}>${strings.fMore(active)}</button>
+      <div class="grid ${this.expanded ? '' : 'collapsed'}" id="more-filters">
         <div class="field">
           <label for="f-action">${strings.fAction}</label>
           <input id="f-action" data-testid="filter-action" list="f-action-list" autocomplete="off" spellcheck="false"

@@ -89,6 +89,7 @@ export const strings = {
   fQ: 'Search',
   fQPlaceholder: 'Name, email, action, resource, message',
   fClear: 'Clear filters',
+  fMore: (active: number) => (active ? `More filters (${active} set)` : 'More filters'),
   fFixed: 'Fixed by your access',
   fRemoveFilter: (label: string) => `Remove filter ${label}`,
   // details

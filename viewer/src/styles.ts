@@ -97,6 +97,7 @@ export const base = css`
 export const table = css`
   .table-wrap { overflow-x: auto; border: 1px solid var(--alv-border); border-radius: var(--alv-radius); }
   table { width: 100%; border-collapse: collapse; overflow-anchor: none; }
+
   th, td { text-align: start; padding: 0.45em 0.65em; border-bottom: 1px solid var(--alv-border); vertical-align: top; }
   th { background: var(--alv-surface); font-size: 0.85em; font-weight: 700; white-space: nowrap; position: sticky; top: 0; }
   tbody tr { cursor: pointer; }
@@ -106,7 +107,8 @@ export const table = css`
   tr.new { animation: alv-new 2.5s ease-out; }
   @keyframes alv-new { from { background: var(--alv-new); } to { background: transparent; } }
   @media (prefers-reduced-motion: reduce) { tr.new { animation: none; background: var(--alv-new); } }
-  td.time { white-space: nowrap; }
+  td { overflow-wrap: anywhere; }
+  td.time { white-space: nowrap; overflow-wrap: normal; }
   td .sub { display: block; font-size: 0.85em; color: var(--alv-muted); }
   td.nowrap { white-space: nowrap; }
   .more { display: flex; justify-content: center; align-items: center; gap: 1em; padding: 0.75em; }
@@ -115,6 +117,7 @@ export const table = css`
     thead tr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
     tbody tr { border-bottom: 1px solid var(--alv-border); padding: 0.4em 0; }
     td { border: 0; padding: 0.15em 0.75em; display: grid; grid-template-columns: 6.5em 1fr; gap: 0.5em; overflow-wrap: anywhere; }
+    td > .badge { justify-self: start; }
     td::before { content: attr(data-label); font-weight: 600; color: var(--alv-muted); font-size: 0.85em; }
     td.time { white-space: normal; }
   }
