@@ -168,11 +168,15 @@ export function rowIds(page: Page): Promise<string[]> {
   return page.getByTestId('event-row').evaluateAll((rows) => rows.map((r) => (r as Json).dataset.id as string));
 }
 
-/** Writes a full-page screenshot to test/e2e/screenshots/<name>.png. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * Writes a screenshot to test/e2e/screenshots/<name>.png: the whole page by default; `fullPage:
+ * false` for what the viewport shows (a modal dialog, which a full-page capture would centre in
+ * a page-tall viewport).
+ */
+export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true, animations: 'disabled' });
+  await page.screenshot({ path, fullPage: opts.fullPage ?? true, animations: 'disabled' });
   return path;
 }
 

@@ -72,7 +72,7 @@ describe('viewer: screenshots', () => {
           });
           await expect.poll(() => rowIds(v.page)).not.toEqual([]);
           await reach(v);
-          written.push(await screenshot(v.page, `${name}-${colorScheme}-${width}`));
+          written.push(await screenshot(v.page, `${name}-${colorScheme}-${width}`, { fullPage: name !== 'details' }));
           await v.context.close();
         }
       }
