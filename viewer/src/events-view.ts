@@ -17,7 +17,7 @@
 import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { ApiError, type ApiClient } from './api.js';
+import { ApiError, type ApiClient, type Query } from './api.js';
 import './event-details.js';
 import { addSeen, emptySeen, type Seen } from './filters.js';
 import './filters.js';
@@ -32,6 +32,8 @@ import { rangeStart, sameFilters } from './url-state.js';
 export const PAGE_SIZE = 50;
 /** Most rows live updates add on top of what was loaded. */
 export const LIVE_CAP = 500;
+/** Pages followed at most in one "load" when the server returns short pages. */
+const MAX_FOLLOW = 4;
 /** Most new rows in one render that get the "new" highlight. */
 const HIGHLIGHT_MAX = 10;
 /** Shortest gap between two renders of live events. */
@@ -128,12 +130,13 @@ export class AlvEvents extends LitElement {
        block rows are laid out one by one. */
     .grid-table { min-width: 62em; overflow-anchor: none; }
     .tr {
-      display: grid; grid-template-columns: minmax(10em, 13em) minmax(9em, 1.3fr) minmax(11em, 1.3fr) minmax(9em, 1.6fr) 8em 7.5em 6.5em 9.5em;
-      border-bottom: 1px solid var(--alv-border); contain: layout style;
+      display: grid; border-bottom: 1px solid var(--alv-border); contain: layout style;
+      /* Every row is its own grid: tracks must not depend on content, or columns would not line up. */
+      grid-template-columns: 14em minmax(0, 1.3fr) minmax(0, 1.3fr) minmax(0, 1.6fr) minmax(0, 0.7fr) 7.5em 6.5em minmax(8.5em, 1fr);
     }
     .tr > * { padding: 0.45em 0.65em; min-width: 0; overflow-wrap: anywhere; }
-    .thead .tr { background: var(--alv-surface); font-size: 0.85em; font-weight: 700; position: sticky; top: 0; z-index: 1; }
-    .thead .tr > * { white-space: nowrap; overflow-wrap: normal; }
+    .thead .tr { background: var(--alv-surface); font-weight: 700; position: sticky; top: 0; z-index: 1; }
+    .thead .tr > * { font-size: 0.85em; white-space: nowrap; overflow-wrap: normal; overflow: hidden; text-overflow: ellipsis; }
     .tbody .tr { cursor: pointer; }
     .tbody .tr:hover { background: var(--alv-surface); }
     .tbody .tr.selected { background: var(--alv-selected); }
@@ -142,7 +145,7 @@ export class AlvEvents extends LitElement {
     @media (prefers-reduced-motion: reduce) { .tr.new { animation: none; background: var(--alv-new); } }
     .time { white-space: nowrap; overflow-wrap: normal; }
     .nowrap { white-space: nowrap; }
-    .sub { display: block; font-size: 0.85em; color: var(--alv-muted); }
+    .sub { display: block; font-size: 0.85em; color: var(--alv-muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .action code { font-size: 0.9em; }
     @media (max-width: 700px) {
       .grid-table { min-width: 0; }
@@ -179,6 +182,8 @@ export class AlvEvents extends LitElement {
   private liveBase = 0;
   /** Set when rows were trimmed from the bottom: "Load more" continues before this instant instead of from the cursor. */
   private resumeBefore: string | undefined;
+  /** The query {@link nextCursor} belongs to. */
+  private cursorQuery: Query | undefined;
   private readyAnnounced = false;
   private livePending: AuditEvent[] = [];
   private liveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -232,15 +237,24 @@ export class AlvEvents extends LitElement {
     this.loading = true;
     this.error = '';
     try {
-      const page = await this.api.get<EventsPage>('/v1/events', this.pageQuery(reset));
+      // A filtered page may come back short, even empty, with a cursor (the server bounds each
+      // scan): follow it a few times so the reader gets a full page.
+      const { query, cursor } = this.pageQuery(reset);
+      let page = await this.api.get<EventsPage>('/v1/events', { ...query, cursor });
+      const got: AuditEvent[] = [...page.events];
+      for (let follow = 0; follow < MAX_FOLLOW && got.length < PAGE_SIZE && page.nextCursor && seq === this.loadSeq; follow++) {
+        page = await this.api.get<EventsPage>('/v1/events', { ...query, cursor: page.nextCursor });
+        got.push(...page.events);
+      }
       if (seq !== this.loadSeq) return;
-      const fresh = page.events.filter((e) => !this.ids.has(e.id));
+      this.cursorQuery = query;
+      const fresh = got.filter((e) => !this.ids.has(e.id));
       for (const e of fresh) this.ids.add(e.id);
       this.rows = reset ? fresh.map((e) => toRow(e)) : [...this.rows, ...fresh.map((e) => toRow(e))];
       this.nextCursor = page.nextCursor;
       if (this.resumeBefore && page.nextCursor) this.resumeBefore = undefined; // the new cursor fits again
       if (reset) this.liveBase = this.rows.length;
-      addSeen(this.seen, page.events);
+      addSeen(this.seen, got);
       this.seen = { ...this.seen };
       this.loading = false;
       if (reset) void this.announceReady();
@@ -252,16 +266,20 @@ export class AlvEvents extends LitElement {
     }
   }
 
-  private pageQuery(reset: boolean): Record<string, string | number | readonly string[] | undefined> {
-    const q: Record<string, string | number | readonly string[] | undefined> = { ...this.filters, limit: PAGE_SIZE };
-    if (reset) return q;
-    if (!this.resumeBefore) return { ...q, cursor: this.nextCursor ?? undefined };
+  /**
+   * The query of the next page and its cursor. A cursor is bound to the query it came from, so
+   * the query is kept with it ({@link cursorQuery}).
+   */
+  private pageQuery(reset: boolean): { query: Query; cursor?: string } {
+    const first: Query = { ...this.filters, limit: PAGE_SIZE };
+    if (reset) return { query: first };
+    if (!this.resumeBefore) return { query: this.cursorQuery ?? first, cursor: this.nextCursor ?? undefined };
     // Rows were trimmed by live updates: continue by time, just before the oldest row kept
     // (1 ms later, inclusive either way; repeats are dropped by id).
     const before = new Date(Date.parse(this.resumeBefore) + 1).toISOString();
     const to = this.filters.to && this.filters.to < before ? this.filters.to : before;
     const from = this.filters.range ? rangeStart(this.filters.range, Date.now()) : this.filters.from;
-    return { ...q, range: undefined, from, to };
+    return { query: { ...first, range: undefined, from, to } };
   }
 
   private async announceReady(): Promise<void> {
@@ -494,13 +512,13 @@ export class AlvEvents extends LitElement {
     return html`<div role="row" tabindex="0" data-testid="event-row" data-id=${e.id} class=${'tr' + (sel ? ' selected' : '') + (row.isNew ? ' new' : '')}
         aria-current=${sel ? 'true' : nothing}>
       <div role="cell" class="time" data-label=${strings.colTime}><time datetime=${row.time.iso} title=${row.time.utc}>${row.time.text}</time></div>
-      <div role="cell" data-label=${strings.colActor}>${row.actor}${row.actorSub ? html`<span class="sub">${row.actorSub}</span>` : nothing}</div>
+      <div role="cell" data-label=${strings.colActor}>${row.actor}${row.actorSub ? html`<span class="sub" title=${row.actorSub}>${row.actorSub}</span>` : nothing}</div>
       <div role="cell" class="action" data-label=${strings.colAction}><code>${e.action}</code></div>
       <div role="cell" data-label=${strings.colResource}>${row.resource}</div>
       <div role="cell" data-label=${strings.colProject}>${e.project ?? strings.none}</div>
       <div role="cell" data-label=${strings.colResult}><span class="badge ${row.badge.tone}">${row.badge.label}</span></div>
       <div role="cell" data-label=${strings.colSeverity}><span class="sev-${e.severity}">${row.severity}</span></div>
-      <div role="cell" class="nowrap" data-label=${strings.colIp}>${e.ip ?? strings.none}</div>
+      <div role="cell" data-label=${strings.colIp}>${e.ip ?? strings.none}</div>
     </div>`;
   }
 
@@ -510,6 +528,10 @@ export class AlvEvents extends LitElement {
         <button type="button" @click=${() => this.load(this.rows.length === 0)}>${strings.retry}</button></div>`;
     }
     if (this.loading) return html`<div class="state" role="status" data-testid="events-loading">${strings.loadingEvents}</div>`;
+    if (!this.rows.length && (this.nextCursor || this.resumeBefore)) {
+      return html`<div class="state" role="status">${strings.eventsNoneYet}
+        <div class="more"><button type="button" data-testid="load-more" @click=${() => this.load(false)}>${strings.loadMore}</button></div></div>`;
+    }
     if (!this.rows.length) {
       return html`<div class="state" role="status" data-testid="events-empty">${strings.eventsEmpty}
         <div><button type="button" class="link" @click=${this.clearFilters}>${strings.fClear}</button></div></div>`;

@@ -54,6 +54,7 @@ export const strings = {
   loadMore: 'Load more',
   loadingEvents: 'Loading events…',
   noMoreEvents: 'No more events',
+  eventsNoneYet: 'No matching events among the most recent ones. Load more to search older events.',
   eventsEmpty: 'No events match these filters — widen the date range or clear filters.',
   eventsCount: (n: number) => `${n} ${n === 1 ? 'event' : 'events'} shown`,
   exportButton: 'Export',
