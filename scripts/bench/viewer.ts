@@ -13,7 +13,9 @@
  *   and a baseline: a minimal static page without framework, served from the same origin (the
  *   browser answers its URL under the API's origin through `page.route`), that fetches the very
  *   `GET /v1/events` request the viewer made first and writes 50 table rows with plain DOM calls,
- *   marking the same moment. The API call's own time (Resource Timing) is printed beside both.
+ *   marking the same moment. The API call's own time (Resource Timing) is printed beside both,
+ *   and the requests of the median load of each. For information, a third page: the baseline
+ *   served with the viewer page's response headers except its CSP (COOP and the like).
  * - V3 live burst: the viewer with live updates on while 200 events/s are POSTed for
  *   `--viewer-burst-seconds` (default 30; 10 POSTs of 20 per second, paced); a `longtask`
  *   PerformanceObserver in the page reports the longest task (target: none over 200 ms); the
@@ -125,8 +127,20 @@ performance.mark('${MARK}', { detail: events.length });
 </script></body></html>`;
 }
 
+/** One request of a load: path, start and end (ms from navigation start). */
+interface Fetched { readonly path: string; readonly start: number; readonly end: number }
+
 /** One load's timings (ms from navigation start). */
-interface Load { readonly firstRows: number; readonly source: 'mark' | 'data-ready'; readonly apiStart: number; readonly apiDuration: number; readonly rows: number; readonly eventsUrl: string }
+interface Load {
+  readonly firstRows: number;
+  readonly source: 'mark' | 'data-ready';
+  readonly apiStart: number;
+  readonly apiDuration: number;
+  readonly rows: number;
+  readonly eventsUrl: string;
+  /** The document's response end, then every resource, in order of start. */
+  readonly waterfall: readonly Fetched[];
+}
 
 /** Loads `url` in a fresh context and waits for the first rows; returns the timings. */
 async function load(browser: Browser, url: string, prepare?: (context: BrowserContext) => Promise<unknown>): Promise<Load> {
@@ -137,19 +151,26 @@ async function load(browser: Browser, url: string, prepare?: (context: BrowserCo
     const page = await context.newPage();
     await page.goto(url);
     await page.waitForFunction((mark: string) => performance.getEntriesByName(mark).length > 0 || window.__alv.readyAt !== undefined, MARK, { timeout: 30_000, polling: 10 });
-    return await page.evaluate((mark: string) => {
+    // Rows of the baseline's table, or the viewer's rows (in nested shadow roots: the locator pierces them).
+    const rows = (await page.locator('tbody#rows tr').count()) || (await page.getByTestId('event-row').count());
+    const timings = await page.evaluate((mark: string) => {
       const m = performance.getEntriesByName(mark)[0];
-      const call = performance.getEntriesByType('resource').find((e: { name: string }) => /\/v1\/events(\?|$)/.test(new URL(e.name).pathname + new URL(e.name).search));
-      const rows = document.querySelectorAll('tbody tr').length || document.querySelector('audit-log-viewer')?.shadowRoot?.querySelectorAll('[data-testid="event-row"]').length || 0;
+      const resources = performance.getEntriesByType('resource');
+      const call = resources.find((e: { name: string }) => new URL(e.name).pathname === '/v1/events');
+      const nav = performance.getEntriesByType('navigation')[0];
       return {
         firstRows: m ? m.startTime : window.__alv.readyAt,
         source: m ? 'mark' : 'data-ready',
         apiStart: call ? call.startTime : Number.NaN,
         apiDuration: call ? call.responseEnd - call.startTime : Number.NaN,
-        rows,
         eventsUrl: call ? call.name : '',
+        waterfall: [
+          { path: '(document)', start: nav ? nav.requestStart : 0, end: nav ? nav.responseEnd : 0 },
+          ...resources.map((e: { name: string; startTime: number; responseEnd: number }) => ({ path: new URL(e.name).pathname + new URL(e.name).search, start: e.startTime, end: e.responseEnd })),
+        ],
       };
-    }, MARK) as Load;
+    }, MARK);
+    return { ...timings, rows } as Load;
   } finally {
     await context.close();
   }
@@ -198,13 +219,21 @@ export async function benchViewer(opts: ViewerBenchOptions = {}): Promise<void> 
     const html = baselinePage(eventsQuery);
     const serveBaseline = (context: BrowserContext) => context.route(`${endpoints.api}/viewer-baseline.html`, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
     await load(browser, baselineUrl, serveBaseline);
+    // A diagnostic third page: the baseline with the viewer page's own response headers but its CSP (which
+    // would block the baseline's inline script), to show what the headers cost (COOP: a new browsing context group).
+    const viewerHeaders = Object.fromEntries([...(await fetch(`${endpoints.api}/viewer`)).headers].filter(([k]) => /^(cross-origin-|permissions-policy|referrer-policy|x-content-type-options|x-frame-options)/.test(k)));
+    const headeredUrl = `${endpoints.api}/viewer-baseline-headers.html#token=${encodeURIComponent(token)}`;
+    const serveHeadered = (context: BrowserContext) => context.route(`${endpoints.api}/viewer-baseline-headers.html`, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', headers: viewerHeaders, body: html }));
+    await load(browser, headeredUrl, serveHeadered);
 
     const viewer: Load[] = [];
     const baseline: Load[] = [];
+    const headered: Load[] = [];
     for (let i = 0; i < LOADS; i++) {
-      // Interleaved, so drift on the shared cores hits both alike.
+      // Interleaved, so drift on the shared cores hits all alike.
       viewer.push(await load(browser, url));
       baseline.push(await load(browser, baselineUrl, serveBaseline));
+      headered.push(await load(browser, headeredUrl, serveHeadered));
     }
     const show = (label: string, loads: Load[]) => {
       const first = loads.map((l) => l.firstRows);
@@ -216,7 +245,16 @@ export async function benchViewer(opts: ViewerBenchOptions = {}): Promise<void> 
     const b = median(baseline.map((l) => l.firstRows));
     const ratio = v / b;
     line('viewer / baseline, p50', `${ratio.toFixed(2)} x`, `target <= 1.5 x  ${verdict('V2 time to first page of 50, p50, viewer / plain-DOM baseline', `${ms(v)} vs ${ms(b)} (${ratio.toFixed(2)} x)`, '<= 1.5 x', ratio <= VIEWER_TARGETS.firstPageRatio)}`);
+    show('baseline with the viewer\'s headers but CSP', headered);
+    const h = median(headered.map((l) => l.firstRows));
+    line('viewer / that baseline, p50', `${(v / h).toFixed(2)} x`, `INFO: the headers (${Object.keys(viewerHeaders).join(', ')}) cost ${ms(h - b)} at p50`);
+    verdict('V2 viewer / baseline served with the viewer\'s headers (CSP aside), p50', `${ms(v)} vs ${ms(h)} (${(v / h).toFixed(2)} x)`, 'reported', undefined);
     if (viewer.some((l) => l.rows < 50) || baseline.some((l) => l.rows < 50)) note('warning: a load showed fewer than 50 rows');
+    // Where the time goes: the requests of the median load of each page.
+    for (const [label, loads] of [['viewer', viewer], ['baseline', baseline], ['baseline with headers', headered]] as const) {
+      const mid = [...loads].sort((x, y) => x.firstRows - y.firstRows)[Math.floor(loads.length / 2)]!;
+      note(`${label}, median load (${ms(mid.firstRows)} to the first rows): ${mid.waterfall.map((f) => `${f.path.length > 40 ? `${f.path.slice(0, 40)}…` : f.path} ${f.start.toFixed(0)}-${f.end.toFixed(0)} ms`).join('; ')}`);
+    }
 
     await benchLiveBurst(browser, endpoints.api, admin.token, (await session()).url, loaded.tenant, burstSeconds, burstRate);
   } finally {
@@ -235,16 +273,21 @@ async function benchLiveBurst(browser: Browser, base: string, adminToken: string
     await context.addInitScript(PAGE_PROBES);
     const page: Page = await context.newPage();
     const framesIn = new Set<string>();
-    page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => {
-      try {
-        const frame = JSON.parse(String(payload));
-        if (frame.type === 'event' && frame.event?.id) framesIn.add(frame.event.id);
-      } catch { /* not JSON: not an event */ }
-    }));
+    let sockets = 0;
+    page.on('websocket', (ws) => {
+      sockets++;
+      ws.on('framereceived', ({ payload }) => {
+        try {
+          const frame = JSON.parse(String(payload));
+          if (frame.type === 'event' && frame.event?.id) framesIn.add(frame.event.id);
+        } catch { /* not JSON: not an event */ }
+      });
+    });
     await page.goto(url);
     await page.locator('audit-log-viewer[data-ready="events"]').waitFor({ timeout: 30_000 });
     await page.getByTestId('live-toggle').click();
-    await page.getByTestId('live-indicator').waitFor({ timeout: 15_000 });
+    // Subscribed (not just connecting): events POSTed from now on are the stream's to deliver.
+    await page.locator('[data-testid="live-indicator"][data-state="live"]').waitFor({ timeout: 15_000 });
     const before = await page.evaluate(() => (window.__alv.longTasks ?? []).length);
     if (await page.evaluate(() => window.__alv.longTasks === null)) note('warning: this Chromium has no longtask entries');
 
@@ -270,16 +313,14 @@ async function benchLiveBurst(browser: Browser, base: string, adminToken: string
     // Let the stream catch up: until nothing new arrived for 3 s (at most 60 s).
     for (let last = -1, still = 0; still < 3 && (performance.now() - t0) / 1000 < postedSecs + 60; still = framesIn.size === last ? still + 1 : 0, last = framesIn.size) await sleep(1000);
     const settled = (performance.now() - t0) / 1000;
-    const stats = await page.evaluate((ids: string[]) => {
-      const shown = new Set([...document.querySelector('audit-log-viewer').shadowRoot.querySelectorAll('[data-testid="event-row"]')].map((r: { dataset: { id: string } }) => r.dataset.id));
-      return { longTasks: window.__alv.longTasks ?? [], rows: shown.size, burstRows: ids.filter((id) => shown.has(id)).length };
-    }, sent);
+    const shown = new Set(await page.getByTestId('event-row').evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { id: string } }).dataset.id)));
+    const stats = { longTasks: await page.evaluate(() => window.__alv.longTasks ?? []), rows: shown.size, burstRows: sent.filter((id) => shown.has(id)).length };
     const tasks = (stats.longTasks as number[]).slice(before);
     const longest = tasks.length ? Math.max(...tasks) : 0;
     const arrived = sent.filter((id) => framesIn.has(id)).length;
     line('events POSTed', num(sent.length), `in ${postedSecs.toFixed(1)} s (${late} POSTs started late); ${tenant}`);
     line('events that reached the page (WebSocket frames)', num(arrived), `${(100 * arrived / sent.length).toFixed(1)} %; settled ${settled.toFixed(1)} s after the first POST`);
-    line('burst events shown as rows', num(stats.burstRows), `${num(stats.rows)} rows in the table`);
+    line('burst events shown as rows', num(stats.burstRows), `${num(stats.rows)} rows in the table (live rows are capped by design); ${sockets} WebSocket connection(s) opened`);
     line('long tasks (> 50 ms) during the burst', num(tasks.length), `total ${ms(tasks.reduce((a, d) => a + d, 0))}`);
     line('longest task', ms(longest), `target <= 200 ms  ${verdict('V3 live burst, longest task', `${ms(longest)} (${tasks.length} long tasks; ${num(arrived)} of ${num(sent.length)} events arrived)`, '<= 200 ms', longest <= VIEWER_TARGETS.longestTaskMs)}`);
   } finally {

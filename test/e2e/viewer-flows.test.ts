@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { browserSuite, rowIds, type ViewerPage } from './browser.js';
 import { event, ingest, local, MINUTE, type Json, uid } from './helpers.js';
+import { strings } from '../../viewer/src/strings.js';
 import { ADA, BOB, buildSeed, expected, IP1, IP2, toInput, type Seeded } from './viewer-data.js';
 
 
@@ -128,7 +129,8 @@ describe('viewer: live updates', () => {
     });
     await v.page.getByTestId('live-toggle').click();
     const indicator = v.page.getByTestId('live-indicator');
-    await expect.poll(() => indicator.innerText(), { timeout: 15_000 }).toMatch(/live/i);
+    await expect.poll(() => indicator.getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
+    expect(await indicator.innerText()).toBe(strings.liveState.live);
 
     // Act 1: an event arrives while the list is at the top
     const first = event({ id: uid('live'), project: 'p_live' });
