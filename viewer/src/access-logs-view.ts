@@ -15,6 +15,8 @@ import { RANGES, RESULTS, type AccessLogGroup, type AccessLogsPage, type Restric
 import { compact, fromLocalInput, sameFilters, toLocalInput, type AccessFilters } from './url-state.js';
 
 const PAGE_SIZE = 50;
+/** Cursors followed at most in one load when pages come back short. */
+const MAX_FOLLOW = 4;
 
 export class AlvAccessLogs extends LitElement {
   static properties = {
@@ -33,6 +35,7 @@ export class AlvAccessLogs extends LitElement {
     legend { font-weight: 700; padding: 0; margin-bottom: 0.35em; }
     .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 12.5em), 1fr)); gap: 0.6em 0.8em; align-items: end; }
     td.count { text-align: end; font-variant-numeric: tabular-nums; }
+    @media (max-width: 700px) { td.count { text-align: start; } }
     tbody tr { cursor: default; }
   `];
 
@@ -75,9 +78,16 @@ export class AlvAccessLogs extends LitElement {
     this.loading = true;
     this.error = '';
     try {
-      const page = await this.api.get<AccessLogsPage>('/v1/access-logs', { ...this.filters, limit: PAGE_SIZE, cursor: reset ? undefined : this.nextCursor ?? undefined });
+      // Short or empty pages with a cursor (the server bounds each scan) are followed a few times.
+      const query = { ...this.filters, limit: PAGE_SIZE };
+      let page = await this.api.get<AccessLogsPage>('/v1/access-logs', { ...query, cursor: reset ? undefined : this.nextCursor ?? undefined });
+      const got = [...page.groups];
+      for (let follow = 0; follow < MAX_FOLLOW && got.length < PAGE_SIZE && page.nextCursor && seq === this.seq; follow++) {
+        page = await this.api.get<AccessLogsPage>('/v1/access-logs', { ...query, cursor: page.nextCursor });
+        got.push(...page.groups);
+      }
       if (seq !== this.seq) return;
-      this.groups = reset ? page.groups : [...this.groups, ...page.groups];
+      this.groups = reset ? got : [...this.groups, ...got];
       this.nextCursor = page.nextCursor;
     } catch (error) {
       if (seq !== this.seq) return;
@@ -150,7 +160,7 @@ export class AlvAccessLogs extends LitElement {
     const sub = actorDetail(g.actor);
     return html`<tr data-testid="access-row" data-actor=${g.actor?.id ?? ''}>
       <td class="time" data-label=${strings.colWhen}><time datetime=${span.iso} title=${span.utc}>${span.text}</time></td>
-      <td data-label=${strings.colActor}>${actorLabel(g.actor)}${sub ? html`<span class="sub">${sub}</span>` : nothing}</td>
+      <td data-label=${strings.colActor}><span>${actorLabel(g.actor)}${sub ? html`<span class="sub">${sub}</span>` : nothing}</span></td>
       <td class="nowrap" data-label=${strings.colIp}>${g.ip ?? strings.none}</td>
       <td data-label=${strings.colDevice}>${clientLabel(g.client)}</td>
       <td class="count" data-label=${strings.colCount}>${g.count}</td>
@@ -164,6 +174,10 @@ export class AlvAccessLogs extends LitElement {
         <button type="button" @click=${() => this.load(this.groups.length === 0)}>${strings.retry}</button></div>`;
     }
     if (this.loading) return html`<div class="state" role="status">${strings.loadingAccess}</div>`;
+    if (!this.groups.length && this.nextCursor) {
+      return html`<div class="state" role="status">${strings.accessNoneYet}
+        <div class="more"><button type="button" data-testid="access-load-more" @click=${() => this.load(false)}>${strings.loadMore}</button></div></div>`;
+    }
     if (!this.groups.length) return html`<div class="state" role="status" data-testid="access-empty">${strings.accessEmpty}</div>`;
     if (this.nextCursor) return html`<div class="more"><button type="button" data-testid="access-load-more" @click=${() => this.load(false)}>${strings.loadMore}</button></div>`;
     return html`<div class="more muted" data-testid="access-no-more">${strings.noMoreAccess}</div>`;

@@ -60,7 +60,7 @@ export class AuditLogViewer extends LitElement {
 
   static styles = [base, css`
     :host { display: block; background: var(--alv-bg); color: var(--alv-fg); container-type: inline-size; }
-    .shell { max-width: 120rem; margin: 0 auto; padding: 0.75em clamp(0.5em, 2vw, 2em) 2em; }
+    .shell { max-width: 160rem; margin: 0 auto; padding: 0.75em clamp(0.5em, 2vw, 2em) 2em; }
     header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.25em 1em; padding-bottom: 0.5em; }
     h1 { font-size: 1.35em; margin: 0; }
     .who { display: flex; flex-wrap: wrap; gap: 0.25em 1em; align-items: baseline; font-size: 0.95em; }

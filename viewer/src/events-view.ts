@@ -512,7 +512,7 @@ export class AlvEvents extends LitElement {
     return html`<div role="row" tabindex="0" data-testid="event-row" data-id=${e.id} class=${'tr' + (sel ? ' selected' : '') + (row.isNew ? ' new' : '')}
         aria-current=${sel ? 'true' : nothing}>
       <div role="cell" class="time" data-label=${strings.colTime}><time datetime=${row.time.iso} title=${row.time.utc}>${row.time.text}</time></div>
-      <div role="cell" data-label=${strings.colActor}>${row.actor}${row.actorSub ? html`<span class="sub" title=${row.actorSub}>${row.actorSub}</span>` : nothing}</div>
+      <div role="cell" data-label=${strings.colActor}><span>${row.actor}${row.actorSub ? html`<span class="sub" title=${row.actorSub}>${row.actorSub}</span>` : nothing}</span></div>
       <div role="cell" class="action" data-label=${strings.colAction}><code>${e.action}</code></div>
       <div role="cell" data-label=${strings.colResource}>${row.resource}</div>
       <div role="cell" data-label=${strings.colProject}>${e.project ?? strings.none}</div>

@@ -133,6 +133,7 @@ export const strings = {
   accessEmpty: 'No sign-ins match these filters — widen the date range or clear filters.',
   loadingAccess: 'Loading sign-ins…',
   noMoreAccess: 'No more sign-ins',
+  accessNoneYet: 'No sign-ins among the most recent events. Load more to search older ones.',
   fActorId: 'User id',
 
   // -- exports (exports-view.ts) ------------------------------------------------------------
