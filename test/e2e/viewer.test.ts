@@ -161,6 +161,13 @@ describe('viewer: filters and search', () => {
     expect(await seededRows(v)).not.toEqual([]);
   });
 
+  it('user: typing a name picks that actor (search as you type)', async () => {
+    const v = await suite.openViewer(withQuery((await suite.viewerSession()).url, { range: '30d' }));
+    await setFilter(v, 'filter-actor', 'Bob Stone');
+    await expectRows(v, expected(seed, { range: '30d', actor: 'u_bob' }, seededAt));
+    expect(queryOf(v)).toMatchObject({ actor: 'u_bob' });
+  });
+
   it('range 7d: the week, not the 20-day-old event', async () => {
     const v = await suite.openViewer(withQuery((await suite.viewerSession()).url, { range: '30d' }));
     await setFilter(v, 'filter-range', '7d');
@@ -203,9 +210,14 @@ describe('viewer: filters and search', () => {
     await expectRows(v, want);
     const bookmarked = v.page.url();
 
-    // Assess: the bookmark, opened by someone else signed in, shows the same rows and filter values
+    // Assess: a reload of the page URL (the tab keeps its session) shows the same rows
     expect(queryOf(v)).toMatchObject(filters);
     expect(want.length).toBe(4);
+    await v.page.reload();
+    await expectRows(v, want);
+    expect(v.page.url()).toBe(bookmarked);
+
+    // ... and so does the bookmark, opened by someone else signed in, with the same filter values
     const other = await suite.openViewer(`${bookmarked.split('#')[0]}#token=${encodeURIComponent((await suite.viewerSession()).token)}`);
     await expectRows(other, want);
     expect(await other.page.getByTestId('filter-project').inputValue()).toBe('p_7');
