@@ -16,18 +16,19 @@
  *
  * Sets `data-ready="events"` on itself once the first page of events is on screen.
  */
+// First: starts the first requests before the rest of the bundle is evaluated.
+import { PAGE_SIZE, takeEarly } from './prefetch.js';
 import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
 import './access-logs-view.js';
 import './admin-view.js';
 import { ApiError, createApiClient, type ApiClient } from './api.js';
 import { errorText } from './events-view.js';
-import './events-view.js';
 import './exports-view.js';
 import { formatTime } from './format.js';
 import { forgetToken, resolveToken, saveToken } from './session.js';
 import { strings } from './strings.js';
 import { base } from './styles.js';
-import type { EventFilters, Scope, SessionInfo } from './types.js';
+import type { EventFilters, EventsPage, Scope, SessionInfo } from './types.js';
 import { readUrlState, writeUrlState, type AccessFilters, type Tab } from './url-state.js';
 
 /** Longest delay `setTimeout` takes (about 24.8 days); a later expiry is left to the server's 401. */
@@ -56,6 +57,7 @@ export class AuditLogViewer extends LitElement {
     access: { state: true },
     eventId: { state: true },
     visited: { state: true },
+    exportDialog: { state: true },
   };
 
   static styles = [base, css`
@@ -91,8 +93,12 @@ export class AuditLogViewer extends LitElement {
   declare access: AccessFilters;
   declare eventId: string | undefined;
   declare visited: Set<Tab>;
+  /** The export dialog is rendered on the first "Export" (nothing of it on load). */
+  declare exportDialog: boolean;
 
   private client: ApiClient | undefined;
+  /** The first page of events, asked for on connect, in parallel with the session. */
+  private firstPage: { filters: EventFilters; page: Promise<EventsPage> } | undefined;
   private activeToken: string | undefined;
   /** True when the token came from the attribute (the host app manages sign-in; no "sign out"). */
   private tokenFromHost = false;
@@ -110,6 +116,7 @@ export class AuditLogViewer extends LitElement {
     this.filters = {};
     this.access = {};
     this.visited = new Set(['events']);
+    this.exportDialog = false;
   }
 
   private get apiBase(): string {
@@ -149,18 +156,32 @@ export class AuditLogViewer extends LitElement {
     }
     this.client = createApiClient({ base: this.apiBase, token, onUnauthorized: () => this.expire() });
     this.phase = 'ready';
-    void this.loadSession(this.client);
+    // The first rows matter most: they were asked for as the bundle started (prefetch.ts), or
+    // are asked for now, before anything renders; the session at the same time (the list does
+    // not wait for it).
+    const early = takeEarly(this.apiBase, token, this.filters);
+    if (early?.unauthorized) {
+      this.expire();
+      return;
+    }
+    if (this.tab === 'events') {
+      const page = early?.page ?? this.client.get<EventsPage>('/v1/events', { ...this.filters, limit: PAGE_SIZE });
+      page.catch((e) => { if (e instanceof ApiError && e.status === 401) this.expire(); }); // the list reports other errors
+      this.firstPage = { filters: this.filters, page };
+    }
+    void this.loadSession(this.client, early?.session);
   }
 
-  private async loadSession(client: ApiClient): Promise<void> {
+  private async loadSession(client: ApiClient, early?: Promise<SessionInfo>): Promise<void> {
     try {
-      const session = await client.get<SessionInfo>('/v1/session');
+      const session = await (early ?? client.get<SessionInfo>('/v1/session'));
       if (client !== this.client) return;
       this.session = session;
       this.scheduleExpiry(session.expiresAt);
       if (!this.allowed(this.tab)) this.selectTab('events', false, false);
     } catch (error) {
-      if (client !== this.client || (error instanceof ApiError && error.status === 401)) return; // 401: expire() runs
+      if (client !== this.client) return;
+      if (error instanceof ApiError && error.status === 401) return this.expire();
       this.sessionError = strings.sessionError(errorText(error));
     }
   }
@@ -272,8 +293,16 @@ export class AuditLogViewer extends LitElement {
 
   private async onExportRequested(e: CustomEvent<{ filters: EventFilters }>): Promise<void> {
     e.stopPropagation();
+    this.exportDialog = true;
+    await this.updateComplete;
     const dialog = this.renderRoot.querySelector('alv-export-dialog') as ExportDialog | null;
     await dialog?.open(e.detail.filters);
+  }
+
+  private takeFirstPage() {
+    const first = this.firstPage;
+    this.firstPage = undefined;
+    return first;
   }
 
   // -- render --------------------------------------------------------------------------------
@@ -319,7 +348,7 @@ export class AuditLogViewer extends LitElement {
     const client = this.client;
     switch (tab) {
       case 'events':
-        return html`<alv-events .api=${client} .filters=${this.filters} .session=${this.session} .selectedId=${this.eventId}
+        return html`<alv-events .api=${client} .filters=${this.filters} .session=${this.session} .selectedId=${this.eventId} .firstPage=${this.takeFirstPage()}
           .canExport=${hasScope(this.session, 'exports:write')}
           @filters-change=${this.onFiltersChange} @event-select=${this.onEventSelect} @events-ready=${this.onEventsReady}
           @export-requested=${this.onExportRequested}></alv-events>`;
@@ -348,7 +377,7 @@ export class AuditLogViewer extends LitElement {
       </div>
       ${waiting ? html`<div class="state" role="status">${strings.loading}</div>` : nothing}
       ${tabs.filter((t) => this.visited.has(t)).map((t) => html`<div role="tabpanel" id=${`panel-${t}`} aria-labelledby=${`tab-${t}`} ?hidden=${this.tab !== t}>${this.renderPanel(t)}</div>`)}
-      ${hasScope(this.session, 'exports:write') ? html`<alv-export-dialog .api=${this.client}></alv-export-dialog>` : nothing}
+      ${this.exportDialog && hasScope(this.session, 'exports:write') ? html`<alv-export-dialog .api=${this.client}></alv-export-dialog>` : nothing}
     </section>`;
   }
 }

@@ -23,13 +23,12 @@ import { addSeen, emptySeen, type Seen } from './filters.js';
 import './filters.js';
 import { actorDetail, actorLabel, formatTime, resourceLabel, resultBadge, severityLabel, type TimeText } from './format.js';
 import { LiveFeed, type LiveState } from './live.js';
+import { PAGE_SIZE } from './prefetch.js';
 import { strings } from './strings.js';
 import { base, table } from './styles.js';
 import type { AuditEvent, EventFilters, EventsPage, SessionInfo } from './types.js';
 import { rangeStart, sameFilters } from './url-state.js';
 
-/** Rows per page. */
-export const PAGE_SIZE = 50;
 /** Most rows live updates add on top of what was loaded. */
 export const LIVE_CAP = 500;
 /** Pages followed at most in one "load" when the server returns short pages. */
@@ -101,6 +100,7 @@ export class AlvEvents extends LitElement {
     session: { attribute: false },
     canExport: { attribute: false },
     selectedId: { attribute: false },
+    firstPage: { attribute: false },
     rows: { state: true },
     nextCursor: { state: true },
     loading: { state: true },
@@ -164,6 +164,11 @@ export class AlvEvents extends LitElement {
   declare session: SessionInfo | null;
   declare canExport: boolean;
   declare selectedId: string | undefined;
+  /**
+   * The first page, already asked for by the root element as soon as it connected (before
+   * anything rendered), with the filters it was asked with; used once if they still apply.
+   */
+  declare firstPage: { filters: EventFilters; page: Promise<EventsPage> } | undefined;
   declare rows: Row[];
   declare nextCursor: string | null;
   declare loading: boolean;
@@ -240,7 +245,9 @@ export class AlvEvents extends LitElement {
       // A filtered page may come back short, even empty, with a cursor (the server bounds each
       // scan): follow it a few times so the reader gets a full page.
       const { query, cursor } = this.pageQuery(reset);
-      let page = await this.api.get<EventsPage>('/v1/events', { ...query, cursor });
+      const early = reset && this.firstPage && sameFilters(this.firstPage.filters, this.filters) ? this.firstPage.page : undefined;
+      this.firstPage = undefined;
+      let page = await (early ?? this.api.get<EventsPage>('/v1/events', { ...query, cursor }));
       const got: AuditEvent[] = [...page.events];
       for (let follow = 0; follow < MAX_FOLLOW && got.length < PAGE_SIZE && page.nextCursor && seq === this.loadSeq; follow++) {
         page = await this.api.get<EventsPage>('/v1/events', { ...query, cursor: page.nextCursor });
