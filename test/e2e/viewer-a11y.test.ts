@@ -1,7 +1,8 @@
 /**
  * Accessibility and looks: axe-core over the main screens of the viewer (events, details open,
  * access logs, exports, admin), through its shadow DOM, with 0 serious or critical violations;
- * and screenshots of those screens, light and dark, 360 px and 1440 px wide, written to
+ * and screenshots of those screens, light and dark, 360 px and 1440 px wide (and the events list
+ * on a 3840 px screen), written to
  * test/e2e/screenshots/ (ignored by git) for a reviewer to open.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +78,10 @@ describe('viewer: screenshots', () => {
         }
       }
     }
-    expect(written.length).toBe(2 * 2 * Object.keys(SCREENS).length);
+    // A 4K screen (CSS pixels at device scale 1): the events list as it fills it
+    const wide = await suite.openViewer((await suite.viewerSession({ scopes: ['admin'] })).url, { viewport: { width: 3840, height: 2160 } });
+    await expect.poll(() => rowIds(wide.page)).not.toEqual([]);
+    written.push(await screenshot(wide.page, 'events-light-3840', { fullPage: false }));
+    expect(written.length).toBe(2 * 2 * Object.keys(SCREENS).length + 1);
   });
 });
