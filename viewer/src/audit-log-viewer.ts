@@ -351,7 +351,7 @@ export class AuditLogViewer extends LitElement {
         return html`<alv-events .api=${client} .filters=${this.filters} .session=${this.session} .selectedId=${this.eventId} .firstPage=${this.takeFirstPage()}
           .canExport=${hasScope(this.session, 'exports:write')}
           @filters-change=${this.onFiltersChange} @event-select=${this.onEventSelect} @events-ready=${this.onEventsReady}
-          @export-requested=${this.onExportRequested}></alv-events>`;
+          @export-requested=${this.onExportRequested} @session-expired=${() => this.expire()}></alv-events>`;
       case 'access':
         return html`<alv-access-logs .api=${client} .filters=${this.access} .restrict=${this.session?.restrict} @access-filters-change=${this.onAccessFiltersChange}></alv-access-logs>`;
       case 'exports':

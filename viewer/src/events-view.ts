@@ -12,7 +12,8 @@
  *
  * Events out: `filters-change` (bubbling from the filter bar and the details panel),
  * `event-select` (`detail.id`, or undefined when the panel closes), `events-ready` (first
- * page rendered), `export-requested` (`detail.filters`).
+ * page rendered), `export-requested` (`detail.filters`), `session-expired` (the live stream
+ * was closed because the token expired or was revoked).
  */
 import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
 import { guard } from 'lit/directives/guard.js';
@@ -320,6 +321,7 @@ export class AlvEvents extends LitElement {
         this.liveState = state;
         this.liveDetail = detail ?? '';
         if (state === 'off' && detail) this.live = false; // ended by the server (expired, forbidden, refused)
+        if (detail === 'unauthorized') this.dispatchEvent(new CustomEvent('session-expired', { bubbles: true, composed: true }));
       },
     });
     this.feed.start();

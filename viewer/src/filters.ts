@@ -46,6 +46,7 @@ export function addSeen(seen: Seen, events: readonly AuditEvent[]): void {
 
 const ACTION = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?$/;
 const ID = /^[A-Za-z0-9._:@+-]{1,128}$/;
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
 const ACTOR_SEARCH_MS = 250;
 const Q_MS = 350;
 
@@ -147,11 +148,17 @@ export class AlvFilters extends LitElement {
     const seq = ++this.actorSearchSeq;
     this.actorTimer = setTimeout(async () => {
       try {
-        const page = await this.api!.get<EventsPage>('/v1/events', { q: typed, limit: 50 });
-        if (seq !== this.actorSearchSeq) return;
+        // Short pages with a cursor (the server bounds each scan) are followed a little.
         const found = new Map<string, Actor>();
-        for (const ev of page.events) if (ev.actor?.id) found.set(ev.actor.id, ev.actor);
-        this.actorOptions = [...found.values()];
+        let cursor: string | null | undefined;
+        for (let i = 0; i < 6 && found.size < 10; i++) {
+          const page: EventsPage = await this.api!.get<EventsPage>('/v1/events', { q: typed, limit: 50, cursor: cursor ?? undefined });
+          if (seq !== this.actorSearchSeq) return;
+          for (const ev of page.events) if (ev.actor?.id) found.set(ev.actor.id, ev.actor);
+          this.actorOptions = [...found.values()];
+          cursor = page.nextCursor;
+          if (!cursor) break;
+        }
       } catch {
         // suggestions are a convenience; the field still takes an id typed by hand
       }
@@ -162,20 +169,33 @@ export class AlvFilters extends LitElement {
     return this.seen.actors.get(value) ?? this.actorOptions.find((a) => a.id === value);
   }
 
-  /** The typed text as an actor id: an exact id, else the one actor whose name or email it is, else the text itself if id-like. */
-  private resolveActor(value: string): string | undefined {
+  /** The id of the one known actor whose id, name or email `value` is. */
+  private resolveKnown(value: string): string | undefined {
     if (!value) return undefined;
     const exact = this.knownActor(value);
     if (exact) return exact.id;
     const lower = value.toLowerCase();
     const all = [...this.seen.actors.values(), ...this.actorOptions];
     const byName = [...new Set(all.filter((a) => a.name?.toLowerCase() === lower || a.email?.toLowerCase() === lower).map((a) => a.id))];
-    if (byName.length === 1) return byName[0];
-    return ID.test(value) ? value : undefined;
+    return byName.length === 1 ? byName[0] : undefined;
+  }
+
+  /** The typed text as an actor id: a known actor's, else the text itself if id-like. */
+  private resolveActor(value: string): string | undefined {
+    if (!value) return undefined;
+    return this.resolveKnown(value) ?? (ID.test(value) ? value : undefined);
   }
 
   private applyActor(input: HTMLInputElement): void {
     const value = input.value.trim();
+    const known = this.resolveKnown(value);
+    // An email no loaded actor has: filter by email (the API's actorEmail) rather than guess an id.
+    if (!known && EMAIL.test(value)) {
+      input.setCustomValidity('');
+      input.value = '';
+      this.emit({ actor: undefined, actorEmail: value.toLowerCase() });
+      return;
+    }
     const id = this.resolveActor(value);
     if (value && !id) {
       input.setCustomValidity(strings.fActorHelp);
