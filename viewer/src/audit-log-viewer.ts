@@ -104,6 +104,12 @@ export class AuditLogViewer extends LitElement {
   private tokenFromHost = false;
   private expiryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onPopState = () => this.readUrl();
+  /** A new sign-in link opened in the same tab only changes the fragment: sign in with it. */
+  private readonly onHashChange = () => {
+    if (this.token) return; // the host app's token wins
+    const token = resolveToken(this.apiBase);
+    if (token && token !== this.activeToken) this.signIn(token);
+  };
 
   constructor() {
     super();
@@ -127,12 +133,14 @@ export class AuditLogViewer extends LitElement {
     super.connectedCallback();
     this.readUrl();
     addEventListener('popstate', this.onPopState);
+    addEventListener('hashchange', this.onHashChange);
     this.signIn(this.token || resolveToken(this.apiBase));
   }
 
   disconnectedCallback(): void {
     super.disconnectedCallback();
     removeEventListener('popstate', this.onPopState);
+    removeEventListener('hashchange', this.onHashChange);
     clearTimeout(this.expiryTimer);
   }
 

@@ -130,6 +130,9 @@ export class AlvEvents extends LitElement {
        into a 500-row table re-lays out the whole table (50-100 ms per live batch here), while
        block rows are laid out one by one. */
     .grid-table { min-width: 62em; overflow-anchor: none; }
+    .grid-table:focus-visible { outline-offset: -3px; }
+    .skip { position: absolute; left: -9999px; }
+    .skip:focus { position: static; display: inline-block; margin: 0.25em 0; padding: 0.25em 0.5em; }
     .tr {
       display: grid; border-bottom: 1px solid var(--alv-border); contain: layout style;
       /* Every row is its own grid: tracks must not depend on content, or columns would not line up. */
@@ -500,6 +503,13 @@ export class AlvEvents extends LitElement {
     }
   }
 
+  /** Skips the filter bar: focus on the first row (or the list). */
+  private skipToEvents(e: Event): void {
+    e.preventDefault();
+    const target = (this.renderRoot.querySelector('[data-testid="event-row"]') ?? this.renderRoot.querySelector('#events')) as HTMLElement | null;
+    target?.focus();
+  }
+
   private exportRequested(): void {
     this.dispatchEvent(new CustomEvent('export-requested', { detail: { filters: this.filters }, bubbles: true, composed: true }));
   }
@@ -554,6 +564,7 @@ export class AlvEvents extends LitElement {
   render() {
     const liveLabel = strings.liveState[this.liveState] ?? this.liveState;
     return html`
+      <a class="skip" href="#events" data-testid="skip-to-events" @click=${this.skipToEvents}>${strings.skipToEvents}</a>
       <alv-filters .filters=${this.filters} .restrict=${this.session?.restrict} .seen=${this.seen} .api=${this.api}></alv-filters>
       <div class="bar">
         <button type="button" class="switch" role="switch" aria-checked=${this.live ? 'true' : 'false'} data-testid="live-toggle" @click=${this.toggleLive}>
@@ -565,7 +576,7 @@ export class AlvEvents extends LitElement {
         ${this.canExport ? html`<button type="button" class="primary" data-testid="export" @click=${this.exportRequested}>${strings.exportButton}</button>` : nothing}
       </div>
       <div class="table-wrap">
-        <div role="table" class="grid-table" data-testid="events-table" aria-label=${strings.eventsTableLabel} aria-busy=${this.loading ? 'true' : 'false'}>
+        <div role="table" id="events" tabindex="-1" class="grid-table" data-testid="events-table" aria-label=${strings.eventsTableLabel} aria-busy=${this.loading ? 'true' : 'false'}>
           <div role="rowgroup" class="thead"><div role="row" class="tr">
             <span role="columnheader">${strings.colTime}</span><span role="columnheader">${strings.colActor}</span><span role="columnheader">${strings.colAction}</span>
             <span role="columnheader">${strings.colResource}</span><span role="columnheader">${strings.colProject}</span><span role="columnheader">${strings.colResult}</span>

@@ -43,6 +43,7 @@ export const strings = {
 
   // -- events (events-view.ts, filters.ts, event-details.ts) ------------------------------
   eventsTableLabel: 'Audit events, newest first',
+  skipToEvents: 'Skip to the events',
   colTime: 'Time',
   colActor: 'Actor',
   colAction: 'Action',
