@@ -261,7 +261,10 @@ export class AlvEvents extends LitElement {
       this.cursorQuery = query;
       const fresh = got.filter((e) => !this.ids.has(e.id));
       for (const e of fresh) this.ids.add(e.id);
-      this.rows = reset ? fresh.map((e) => toRow(e)) : [...this.rows, ...fresh.map((e) => toRow(e))];
+      // On a reset, rows already here came from live updates during the load: keep them, in place.
+      this.rows = reset
+        ? [...this.rows, ...fresh.map((e) => toRow(e))].sort((a, b) => newerFirst(a.e, b.e))
+        : [...this.rows, ...fresh.map((e) => toRow(e))];
       this.nextCursor = page.nextCursor;
       if (this.resumeBefore && page.nextCursor) this.resumeBefore = undefined; // the new cursor fits again
       if (reset) this.liveBase = this.rows.length;
@@ -341,9 +344,9 @@ export class AlvEvents extends LitElement {
     this.liveDetail = '';
   }
 
+  /** New filters: a new subscription; what the old one had pending is dropped. */
   private restartLive(): void {
-    this.feed?.stop();
-    this.feed = undefined;
+    this.stopLive();
     this.startLive();
   }
 
