@@ -253,13 +253,15 @@ export class AlvEvents extends LitElement {
       this.firstPage = undefined;
       let page = await (early ?? this.api.get<EventsPage>('/v1/events', { ...query, cursor }));
       const got: AuditEvent[] = [...page.events];
-      for (let follow = 0; follow < MAX_FOLLOW && got.length < PAGE_SIZE && page.nextCursor && seq === this.loadSeq; follow++) {
+      // Rows already shown (live ones, or the overlap of a page resumed by time) do not count.
+      const isFresh = (e: AuditEvent) => !this.ids.has(e.id);
+      for (let follow = 0; follow < MAX_FOLLOW && got.filter(isFresh).length < PAGE_SIZE && page.nextCursor && seq === this.loadSeq; follow++) {
         page = await this.api.get<EventsPage>('/v1/events', { ...query, cursor: page.nextCursor });
         got.push(...page.events);
       }
       if (seq !== this.loadSeq) return;
       this.cursorQuery = query;
-      const fresh = got.filter((e) => !this.ids.has(e.id));
+      const fresh = [...new Map(got.filter(isFresh).map((e) => [e.id, e])).values()];
       for (const e of fresh) this.ids.add(e.id);
       // On a reset, rows already here came from live updates during the load: keep them, in place.
       this.rows = reset
