@@ -158,6 +158,12 @@ export function browserSuite(): BrowserSuite {
   return suite;
 }
 
+/** A viewer-session URL with `query` (filters, tab) put before its `#token=` fragment. */
+export function withQuery(url: string, query: Record<string, string>): string {
+  const [page, fragment] = url.split('#');
+  return `${page}?${new URLSearchParams(query)}#${fragment}`;
+}
+
 /** Waits until the viewer rendered its first events page. */
 export async function waitReady(v: ViewerPage, timeout = 15_000): Promise<void> {
   await v.page.locator(`${HOST}[data-ready="events"]`).waitFor({ timeout });

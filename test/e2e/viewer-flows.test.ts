@@ -5,7 +5,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { browserSuite, rowIds, type ViewerPage } from './browser.js';
+import { browserSuite, rowIds, withQuery, type ViewerPage } from './browser.js';
 import { event, ingest, local, MINUTE, type Json, uid } from './helpers.js';
 import { strings } from '../../viewer/src/strings.js';
 import { ADA, BOB, buildSeed, expected, IP1, IP2, toInput, type Seeded } from './viewer-data.js';
@@ -20,12 +20,6 @@ beforeAll(async () => {
   seed = buildSeed(seededAt);
   await ingest(suite.tenant().admin, seed.map(toInput));
 });
-
-/** The viewer URL of a session with `query` before its fragment. */
-function withQuery(url: string, query: Record<string, string>): string {
-  const [page, fragment] = url.split('#');
-  return `${page}?${new URLSearchParams(query)}#${fragment}`;
-}
 
 /** Mails the SES emulator holds for `to`. */
 async function mailsTo(to: string): Promise<Json[]> {

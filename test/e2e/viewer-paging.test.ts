@@ -4,7 +4,7 @@
  * says it has reached the end.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { browserSuite, rowIds } from './browser.js';
+import { browserSuite, rowIds, withQuery } from './browser.js';
 import { strings } from '../../viewer/src/strings.js';
 import { event, ingest, MINUTE, uid } from './helpers.js';
 
@@ -24,8 +24,7 @@ describe('viewer: paging', () => {
   it('loads 120 events in pages of 50 with "Load more", each once and in order, then says it is at the end', async () => {
     // Arrange
     const session = await suite.viewerSession();
-    const [page, fragment] = session.url.split('#');
-    const v = await suite.openViewer(`${page}?project=p_page#${fragment}`);
+    const v = await suite.openViewer(withQuery(session.url, { project: 'p_page' }));
     const eventCalls = () => v.requests.filter((url) => new URL(url).pathname === '/v1/events' && !new URL(url).searchParams.has('q'));
     await expect.poll(() => rowIds(v.page)).toEqual(ids.slice(0, 50));
     const loadMore = v.page.getByTestId('load-more');

@@ -8,7 +8,7 @@
  * a CSP violation.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { browserSuite, focused, HOST, rowIds, type ViewerPage } from './browser.js';
+import { browserSuite, focused, HOST, rowIds, type ViewerPage, withQuery } from './browser.js';
 import { call, client, ingest, local, type Json } from './helpers.js';
 import { strings } from '../../viewer/src/strings.js';
 import { buildSeed, expected, NEEDLE, toInput, type Seeded } from './viewer-data.js';
@@ -30,12 +30,6 @@ beforeAll(async () => {
   seedIds = new Set(seed.map((e) => e.id));
   await ingest(suite.tenant().admin, seed.map(toInput));
 });
-
-/** The viewer URL of a session with `query` (filters, tab) before its fragment. */
-function withQuery(url: string, query: Record<string, string>): string {
-  const [page, fragment] = url.split('#');
-  return `${page}?${new URLSearchParams(query)}#${fragment}`;
-}
 
 /**
  * The rows, split into the seed's events (in order) and the others; the others may only be the
