@@ -316,7 +316,7 @@ export class AuditLogViewer extends LitElement {
   // -- render --------------------------------------------------------------------------------
 
   private renderTokenForm() {
-    return html`<div class="center">
+    return html`<div class="center alv-root">
       <form data-testid="token-form" @submit=${this.onTokenSubmit}>
         <h1>${strings.tokenFormTitle}</h1>
         <p id="token-help">${strings.tokenFormHelp}</p>
@@ -330,7 +330,7 @@ export class AuditLogViewer extends LitElement {
   }
 
   private renderExpired() {
-    return html`<div class="center">
+    return html`<div class="center alv-root">
       <div role="alert" data-testid="session-expired"><h1>${strings.appTitle}</h1><p>${strings.sessionExpired}</p></div>
       ${this.tokenFromHost ? nothing : html`<button type="button" class="link" @click=${this.signOut}>${strings.useAnotherToken}</button>`}
     </div>`;
@@ -375,7 +375,7 @@ export class AuditLogViewer extends LitElement {
     const labels: Record<Tab, string> = { events: strings.tabEvents, access: strings.tabAccess, exports: strings.tabExports, admin: strings.tabAdmin };
     const tabs = (['events', 'access', 'exports', 'admin'] as const).filter((t) => this.allowed(t));
     const waiting = !this.allowed(this.tab) && !this.session; // e.g. ?tab=admin before the session is known
-    return html`<section class="shell" aria-labelledby="alv-title">
+    return html`<section class="shell alv-root" aria-labelledby="alv-title">
       ${this.renderHeader()}
       ${this.sessionError ? html`<div class="banner" role="alert">${this.sessionError}</div>` : nothing}
       <div role="tablist" aria-label=${strings.tabsLabel} @keydown=${(e: KeyboardEvent) => this.onTabKey(e, tabs)}>

@@ -29,6 +29,12 @@ export const base = css`
     color: var(--alv-fg);
     font: 400 var(--alv-font-size, clamp(14px, 0.25vw + 11px, 18px)) / 1.45 var(--alv-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
   }
+  /* The root element's first box sets text again: a host page's rules (even !important ones)
+     can reach the host element itself and would be inherited from there. */
+  .alv-root {
+    color: var(--alv-fg); background: var(--alv-bg); text-align: start; letter-spacing: normal; text-transform: none;
+    font: 400 var(--alv-font-size, clamp(14px, 0.25vw + 11px, 18px)) / 1.45 var(--alv-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
+  }
   @media (prefers-color-scheme: dark) {
     :host {
       --alv-bg: #0d1117;
