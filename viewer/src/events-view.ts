@@ -24,6 +24,7 @@ import { addSeen, emptySeen, type Seen } from './filters.js';
 import './filters.js';
 import { actorDetail, actorLabel, formatTime, resourceLabel, resultBadge, severityLabel, type TimeText } from './format.js';
 import { LiveFeed, type LiveState } from './live.js';
+import { newerFirst, placeLive } from './ordering.js';
 import { PAGE_SIZE } from './prefetch.js';
 import { strings } from './strings.js';
 import { base, table } from './styles.js';
@@ -62,12 +63,6 @@ function toRow(e: AuditEvent, isNew = false): Row {
     severity: severityLabel(e.severity),
     isNew,
   };
-}
-
-/** Newest first: by occurredAt, then id, both descending (the API's order). */
-function newerFirst(a: AuditEvent, b: AuditEvent): number {
-  if (a.occurredAt !== b.occurredAt) return a.occurredAt < b.occurredAt ? 1 : -1;
-  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
 /** What to tell the reader about a failed call. */
@@ -370,45 +365,24 @@ export class AlvEvents extends LitElement {
     }), wait);
   }
 
-  /** Does `e` fall in the time window of the filters (the stream ignores it)? */
-  private inWindow(e: AuditEvent): boolean {
-    const f = this.filters;
-    if (f.from && e.occurredAt < f.from) return false;
-    if (f.to && e.occurredAt > f.to) return false;
-    if (f.range && e.occurredAt < rangeStart(f.range, Date.now())) return false;
-    return true;
-  }
-
   /** Places a batch of live events, keeping the reader's scroll position. */
   private async insertLive(events: AuditEvent[]): Promise<void> {
-    const oldest = this.rows.length ? this.rows[this.rows.length - 1].e : undefined;
-    const more = this.nextCursor !== null || this.resumeBefore !== undefined;
-    const incoming = events
-      .filter((e) => !this.ids.has(e.id) && this.inWindow(e))
-      // Older than everything loaded while more remains to page: "Load more" will bring it.
-      .filter((e) => !(more && oldest && newerFirst(e, oldest) > 0))
-      .sort(newerFirst);
-    if (!incoming.length) return;
-    for (const e of incoming) this.ids.add(e.id);
-
-    const anchor = this.measureAnchor();
-
-    // Merge two lists sorted newest first.
-    const merged: Row[] = [];
-    const old = this.rows;
     // A brief highlight for a few new rows; not in a burst, where it would repaint all the time.
-    const highlight = incoming.length <= HIGHLIGHT_MAX;
-    const unmark = (r: Row) => (r.isNew ? { ...r, isNew: false } : r);
-    let i = 0;
-    let j = 0;
-    while (i < old.length || j < incoming.length) {
-      if (j < incoming.length && (i >= old.length || newerFirst(incoming[j], old[i].e) <= 0)) merged.push(toRow(incoming[j++], highlight));
-      else merged.push(unmark(old[i++]));
-    }
-    const cap = this.liveBase + LIVE_CAP;
-    if (merged.length > cap) {
-      const dropped = merged.splice(cap);
-      for (const r of dropped) this.ids.delete(r.e.id);
+    const highlight = events.length <= HIGHLIGHT_MAX;
+    const placed = placeLive(this.rows, events, (r) => r.e, (e) => toRow(e, highlight), {
+      ids: this.ids,
+      filters: this.filters,
+      more: this.nextCursor !== null || this.resumeBefore !== undefined,
+      cap: this.liveBase + LIVE_CAP,
+      now: Date.now(),
+    });
+    if (!placed.added.length) return;
+    for (const e of placed.added) this.ids.add(e.id);
+    const anchor = this.measureAnchor();
+    const fresh = new Set(placed.added.map((e) => e.id));
+    const merged = placed.rows.map((r) => (r.isNew && !fresh.has(r.e.id) ? { ...r, isNew: false } : r));
+    if (placed.dropped.length) {
+      for (const r of placed.dropped) this.ids.delete(r.e.id);
       this.resumeBefore = merged[merged.length - 1].e.occurredAt;
       this.nextCursor = null;
     }
