@@ -89,7 +89,22 @@ export class AlvEventDetails extends LitElement {
       await navigator.clipboard.writeText(this.event.id);
       this.copyStatus = strings.copied;
     } catch {
-      this.copyStatus = strings.copyFailed;
+      // No clipboard permission (embedded without it, some browsers): select the id and copy
+      // the old way, which a click allows; else leave it selected for the reader to copy.
+      const code = this.renderRoot.querySelector('[data-testid="event-id"]');
+      const selection = getSelection();
+      if (code && selection) {
+        selection.selectAllChildren(code);
+        let ok = false;
+        try {
+          ok = document.execCommand('copy');
+        } catch {
+          ok = false;
+        }
+        this.copyStatus = ok ? strings.copied : strings.copyFailed;
+      } else {
+        this.copyStatus = strings.copyFailed;
+      }
     }
   }
 
