@@ -1,8 +1,9 @@
 /**
  * Builds the web viewer into static files with the project's esbuild: one ES module
  * (`audit-log-viewer.js`: the `<audit-log-viewer>` element, Lit and its styles; it also
- * signs the standalone page in from the URL fragment), the standalone page `index.html`
- * and its stylesheet. No inline script or style anywhere, so the page runs under a CSP
+ * signs the standalone page in from the URL fragment), a small one the standalone page
+ * loads first (`early.js`: sends the first requests while the main one downloads; see
+ * src/prefetch.ts), the standalone page `index.html` and its stylesheet. No inline script or style anywhere, so the page runs under a CSP
  * without `unsafe-inline`.
  *
  *   npx tsx viewer/build.ts [--out DIR]    # default: viewer/dist
@@ -10,7 +11,7 @@
  * The CDK bundling of the viewer function and the local runner call {@link buildViewer}.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -26,7 +27,7 @@ export interface ViewerFile {
 export type ViewerBuild = ReadonlyMap<string, ViewerFile>;
 
 /** The file names the viewer function serves. */
-export const VIEWER_FILES = { page: 'index.html', script: 'audit-log-viewer.js', style: 'page.css' } as const;
+export const VIEWER_FILES = { page: 'index.html', script: 'audit-log-viewer.js', early: 'early.js', style: 'page.css' } as const;
 
 /** Options of {@link buildViewer}. */
 export interface BuildViewerOptions {
@@ -39,7 +40,7 @@ export interface BuildViewerOptions {
 /** Builds the viewer; resolves to its files. */
 export async function buildViewer(opts: BuildViewerOptions = {}): Promise<ViewerBuild> {
   const result = await build({
-    entryPoints: [join(HERE, 'src/audit-log-viewer.ts')],
+    entryPoints: { 'audit-log-viewer': join(HERE, 'src/audit-log-viewer.ts'), early: join(HERE, 'src/prefetch.ts') },
     bundle: true,
     format: 'esm',
     target: 'es2022',
@@ -47,12 +48,18 @@ export async function buildViewer(opts: BuildViewerOptions = {}): Promise<Viewer
     minify: opts.minify ?? true,
     legalComments: 'none',
     write: false,
-    outfile: VIEWER_FILES.script,
+    outdir: '.',
     tsconfig: join(HERE, 'tsconfig.json'),
     logLevel: 'silent',
   });
+  const script = (name: string): [string, ViewerFile] => {
+    const out = result.outputFiles.find((f) => basename(f.path) === name);
+    if (!out) throw new Error(`esbuild did not produce ${name}`);
+    return [name, { body: Buffer.from(out.contents), contentType: 'text/javascript; charset=utf-8' }];
+  };
   const files = new Map<string, ViewerFile>([
-    [VIEWER_FILES.script, { body: Buffer.from(result.outputFiles[0].contents), contentType: 'text/javascript; charset=utf-8' }],
+    script(VIEWER_FILES.script),
+    script(VIEWER_FILES.early),
     [VIEWER_FILES.page, { body: await readFile(join(HERE, 'index.html')), contentType: 'text/html; charset=utf-8' }],
     [VIEWER_FILES.style, { body: await readFile(join(HERE, 'page.css')), contentType: 'text/css; charset=utf-8' }],
   ]);

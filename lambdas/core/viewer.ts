@@ -71,7 +71,6 @@ export function viewerHeaders(security: ViewerSecurity): Record<string, string> 
     'content-security-policy': csp,
     'referrer-policy': 'no-referrer',
     'x-content-type-options': 'nosniff',
-    'cross-origin-opener-policy': 'same-origin',
     'cross-origin-resource-policy': 'same-origin',
     'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
     // Older browsers that ignore frame-ancestors: forbid framing outright when nothing may frame the viewer.

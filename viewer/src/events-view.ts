@@ -106,6 +106,7 @@ export class AlvEvents extends LitElement {
     liveDetail: { state: true },
     selected: { state: true },
     seen: { state: true },
+    filtersShown: { state: true },
   };
 
   static styles = [base, table, css`
@@ -177,6 +178,12 @@ export class AlvEvents extends LitElement {
   declare liveDetail: string;
   declare selected: AuditEvent | null;
   declare seen: Seen;
+  /**
+   * The filter bar (some 30 controls and their suggestion lists) renders once the first rows
+   * are on screen, or the first load failed: on a slow device it would otherwise hold the
+   * main thread when the first page arrives. It follows in the next frame.
+   */
+  declare filtersShown: boolean;
 
   private ids = new Set<string>();
   private loadSeq = 0;
@@ -208,6 +215,7 @@ export class AlvEvents extends LitElement {
     this.liveDetail = '';
     this.selected = null;
     this.seen = emptySeen();
+    this.filtersShown = false;
   }
 
   disconnectedCallback(): void {
@@ -274,6 +282,7 @@ export class AlvEvents extends LitElement {
       if (seq !== this.loadSeq) return;
       this.loading = false;
       this.error = errorText(error);
+      this.filtersShown = true;
     }
   }
 
@@ -303,6 +312,7 @@ export class AlvEvents extends LitElement {
       // marks are a measurement aid only
     }
     this.dispatchEvent(new CustomEvent('events-ready', { bubbles: true, composed: true }));
+    requestAnimationFrame(() => { this.filtersShown = true; });
   }
 
   // -- live ----------------------------------------------------------------------------------
@@ -544,7 +554,9 @@ export class AlvEvents extends LitElement {
     const liveLabel = strings.liveState[this.liveState] ?? this.liveState;
     return html`
       <a class="skip" href="#events" data-testid="skip-to-events" @click=${this.skipToEvents}>${strings.skipToEvents}</a>
-      <alv-filters .filters=${this.filters} .restrict=${this.session?.restrict} .seen=${this.seen} .api=${this.api}></alv-filters>
+      ${this.filtersShown
+        ? html`<alv-filters .filters=${this.filters} .restrict=${this.session?.restrict} .seen=${this.seen} .api=${this.api}></alv-filters>`
+        : nothing}
       <div class="bar">
         <button type="button" class="switch" role="switch" aria-checked=${this.live ? 'true' : 'false'} data-testid="live-toggle" @click=${this.toggleLive}>
           <span class="track" aria-hidden="true"></span>${strings.liveToggle}
