@@ -40,8 +40,7 @@ import { benchColdStart } from './bench/cold-start.js';
 import { benchExport, RETRACED_EXPORT } from './bench/export.js';
 import { documentClient } from './bench/clients.js';
 import { benchCost, capacityProbe } from './bench/cost.js';
-import { dynamoDbLocalPid } from './bench/cpu.js';
-import { benchIngest, benchSearchable, RETRACED, type IngestSetup } from './bench/ingest.js';
+import { benchIngest, benchSearchable, ingestSetup, RETRACED, type IngestSetup } from './bench/ingest.js';
 import { benchSingleIngest, RETRACED_SINGLE_PER_SEC } from './bench/ingest-single.js';
 import { benchQuery, loadTenant } from './bench/query.js';
 import { benchThrottling } from './bench/throttling.js';
@@ -103,16 +102,7 @@ async function issue2Figures(queryEvents: number, ingestEvents: number) {
   const stack = await startLocal({ quiet: true, writeEndpoints: false, dynamoDbFaultProxy: false });
   const { endpoints } = stack;
   note(`local stack up in ${((performance.now() - t0) / 1000).toFixed(1)} s: API ${endpoints.api}, DynamoDB Local ${endpoints.dynamodb}`);
-  const setup: IngestSetup = {
-    api: endpoints.api,
-    token: endpoints.adminToken,
-    dynamodb: endpoints.dynamodb,
-    region: endpoints.region,
-    eventsTable: endpoints.tables.events,
-    shardCount: Number(endpoints.parameters.ShardCount),
-    retentionDays: Number(endpoints.parameters.RetentionDays),
-    javaPid: dynamoDbLocalPid(endpoints.dynamodb),
-  };
+  const setup: IngestSetup = ingestSetup(endpoints);
   if (!setup.shardCount || !setup.retentionDays) throw new Error('ShardCount / RetentionDays missing from the local stack\'s parameters');
   note(`stack parameters: SHARD_COUNT=${setup.shardCount}, RETENTION_DAYS=${setup.retentionDays}`);
 
@@ -165,16 +155,7 @@ async function singleIngestFigures(events: number) {
   const stack = await startLocal({ quiet: true, writeEndpoints: false, dynamoDbFaultProxy: false });
   const { endpoints } = stack;
   try {
-    return await benchSingleIngest({
-      api: endpoints.api,
-      token: endpoints.adminToken,
-      dynamodb: endpoints.dynamodb,
-      region: endpoints.region,
-      eventsTable: endpoints.tables.events,
-      shardCount: Number(process.env.SHARD_COUNT),
-      retentionDays: Number(process.env.RETENTION_DAYS),
-      javaPid: dynamoDbLocalPid(endpoints.dynamodb),
-    }, events);
+    return await benchSingleIngest(ingestSetup(endpoints), events);
   } finally {
     await stack.stop();
   }

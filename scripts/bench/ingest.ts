@@ -9,7 +9,8 @@ import { toAuditEvent } from '../../lambdas/core/event.js';
 import { type EventItem, toItem } from '../../lambdas/core/keys.js';
 import type { EventInput } from '../../lambdas/core/schemas.js';
 import { api, batchWrite, chunk, documentClient, expectStatus } from './clients.js';
-import { backgroundNote, cpuMeter } from './cpu.js';
+import type { LocalEndpoints } from '../../local/runner.js';
+import { backgroundNote, cpuMeter, dynamoDbLocalPid } from './cpu.js';
 import { line, median, note, num, perSec, pool, quantile, ms, section, since, verdict } from './report.js';
 import { eventSource, population } from './workload.js';
 
@@ -24,6 +25,20 @@ export interface IngestSetup {
   readonly retentionDays: number;
   /** DynamoDB Local's JVM, for CPU accounting (undefined when /proc cannot tell). */
   readonly javaPid?: number;
+}
+
+/** The ingest setup of a local stack started by the bench (its admin token, tables and parameters). */
+export function ingestSetup(endpoints: LocalEndpoints): IngestSetup {
+  return {
+    api: endpoints.api,
+    token: endpoints.adminToken,
+    dynamodb: endpoints.dynamodb,
+    region: endpoints.region,
+    eventsTable: endpoints.tables.events,
+    shardCount: Number(endpoints.parameters.ShardCount),
+    retentionDays: Number(endpoints.parameters.RetentionDays),
+    javaPid: dynamoDbLocalPid(endpoints.dynamodb),
+  };
 }
 
 /** Peer figures of Retraced from the issue (same machine kind, 20,000 events, 8 clients). */

@@ -29,7 +29,7 @@ import { buildViewer, VIEWER_FILES } from '../../viewer/build.js';
 import { localTableAdapters } from '../../local/adapters.js';
 import { startLocal } from '../../local/runner.js';
 import { api, expectStatus } from './clients.js';
-import { dynamoDbLocalPid } from './cpu.js';
+import { ingestSetup } from './ingest.js';
 import { loadTenant } from './query.js';
 import { line, median, ms, note, num, quantile, section, verdict } from './report.js';
 import { eventSource, population } from './workload.js';
@@ -190,16 +190,7 @@ export async function benchViewer(opts: ViewerBenchOptions = {}): Promise<void> 
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
   note(`browser: ${CHROMIUM_PATH}, Chromium ${browser.version()}; API ${endpoints.api}`);
   try {
-    const loaded = await loadTenant({
-      api: endpoints.api,
-      token: endpoints.adminToken,
-      dynamodb: endpoints.dynamodb,
-      region: endpoints.region,
-      eventsTable: endpoints.tables.events,
-      shardCount: Number(endpoints.parameters.ShardCount),
-      retentionDays: Number(endpoints.parameters.RetentionDays),
-      javaPid: dynamoDbLocalPid(endpoints.dynamodb),
-    }, 'bench-viewer', events);
+    const loaded = await loadTenant(ingestSetup(endpoints), 'bench-viewer', events);
     const stores = localTableAdapters(endpoints);
     const admin = await stores.tokenStore.createToken({ tenant: loaded.tenant, name: 'bench viewer admin', scopes: ['admin'] });
     stores.ddb.destroy();

@@ -8,10 +8,11 @@
 import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
 import type { ApiClient } from './api.js';
 import { errorText } from './events-view.js';
+import { rangeField, type RangePick } from './filters.js';
 import { actorDetail, actorLabel, clientLabel, formatSpan, resultBadge } from './format.js';
 import { strings } from './strings.js';
 import { base, table } from './styles.js';
-import { RANGES, RESULTS, type AccessLogGroup, type AccessLogsPage, type Restriction } from './types.js';
+import { RESULTS, type AccessLogGroup, type AccessLogsPage, type Restriction } from './types.js';
 import { compact, fromLocalInput, sameFilters, toLocalInput, type AccessFilters } from './url-state.js';
 
 const PAGE_SIZE = 50;
@@ -102,19 +103,14 @@ export class AlvAccessLogs extends LitElement {
     this.dispatchEvent(new CustomEvent('access-filters-change', { detail: { filters }, bubbles: true, composed: true }));
   }
 
-  private onRange(e: Event): void {
-    const v = (e.target as HTMLSelectElement).value;
-    if (v === 'custom') {
-      (this.renderRoot.querySelector('#a-from') as HTMLInputElement | null)?.focus();
-      return;
-    }
-    this.emit({ range: (RANGES as readonly string[]).includes(v) ? (v as AccessFilters['range']) : undefined, from: undefined, to: undefined });
-  }
+  private onRange = (pick: RangePick): void => {
+    if (pick) this.emit(pick);
+    else (this.renderRoot.querySelector('#a-from') as HTMLInputElement | null)?.focus();
+  };
 
   private renderFilters() {
     const f = this.filters;
     const fixedActor = this.restrict?.actor;
-    const rangeValue = f.from || f.to ? 'custom' : f.range ?? '';
     return html`<fieldset>
       <legend>${strings.filtersLabel}</legend>
       <div class="grid">
@@ -124,16 +120,7 @@ export class AlvAccessLogs extends LitElement {
             @change=${(e: Event) => this.emit({ actor: (e.target as HTMLInputElement).value.trim() || undefined })}
             @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') this.emit({ actor: (e.target as HTMLInputElement).value.trim() || undefined }); }}>
         </div>
-        <div class="field">
-          <label for="a-range">${strings.fRange}</label>
-          <select id="a-range" data-testid="access-filter-range" @change=${this.onRange}>
-            <option value="" ?selected=${rangeValue === ''}>${strings.fRangeAny}</option>
-            <option value="24h" ?selected=${rangeValue === '24h'}>${strings.fRange24h}</option>
-            <option value="7d" ?selected=${rangeValue === '7d'}>${strings.fRange7d}</option>
-            <option value="30d" ?selected=${rangeValue === '30d'}>${strings.fRange30d}</option>
-            <option value="custom" ?selected=${rangeValue === 'custom'}>${strings.fRangeCustom}</option>
-          </select>
-        </div>
+        ${rangeField('a-range', 'access-filter-range', f, this.onRange)}
         <div class="field">
           <label for="a-from">${strings.fFrom}</label>
           <input id="a-from" type="datetime-local" data-testid="access-filter-from" .value=${toLocalInput(f.from)} @change=${(e: Event) => this.emit({ from: fromLocalInput((e.target as HTMLInputElement).value), range: undefined })}>

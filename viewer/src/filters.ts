@@ -28,6 +28,25 @@ export interface Seen {
 }
 
 /** An empty {@link Seen}. */
+/** A date-preset choice: a preset (clearing from/to), or undefined for "custom range" (the caller focuses its from-field). */
+export type RangePick = Pick<EventFilters, 'range' | 'from' | 'to'> | undefined;
+
+/** The date-preset select (24 h, 7 d, 30 d, custom) of a filter bar; the events and access-log filters share it. */
+export function rangeField(id: string, testId: string, f: Pick<EventFilters, 'range' | 'from' | 'to'>, onPick: (pick: RangePick) => void) {
+  const value = f.from || f.to ? 'custom' : f.range ?? '';
+  const option = (v: string, label: string) => html`<option value=${v} ?selected=${value === v}>${label}</option>`;
+  const change = (e: Event) => {
+    const v = (e.target as HTMLSelectElement).value;
+    onPick(v === 'custom' ? undefined : { range: (RANGES as readonly string[]).includes(v) ? (v as EventFilters['range']) : undefined, from: undefined, to: undefined });
+  };
+  return html`<div class="field">
+    <label for=${id}>${strings.fRange}</label>
+    <select id=${id} data-testid=${testId} @change=${change}>
+      ${option('', strings.fRangeAny)}${option('24h', strings.fRange24h)}${option('7d', strings.fRange7d)}${option('30d', strings.fRange30d)}${option('custom', strings.fRangeCustom)}
+    </select>
+  </div>`;
+}
+
 export function emptySeen(): Seen {
   return { actions: new Map(), actors: new Map(), resourceTypes: new Set(), projects: new Set() };
 }
@@ -208,15 +227,11 @@ export class AlvFilters extends LitElement {
   }
 
   // -- time ----------------------------------------------------------------------------------
-  private onRange(e: Event): void {
-    const value = (e.target as HTMLSelectElement).value;
-    if (value === 'custom') {
-      // keep the window as is; focus the first date so the user can type it
-      (this.renderRoot.querySelector('[data-testid="filter-from"]') as HTMLInputElement | null)?.focus();
-      return;
-    }
-    this.emit({ range: (RANGES as readonly string[]).includes(value) ? (value as EventFilters['range']) : undefined, from: undefined, to: undefined });
-  }
+  private onRange = (pick: RangePick): void => {
+    // Custom: keep the window as is; focus the first date so the user can type it.
+    if (pick) this.emit(pick);
+    else (this.renderRoot.querySelector('[data-testid="filter-from"]') as HTMLInputElement | null)?.focus();
+  };
 
   private onDate(which: 'from' | 'to', e: Event): void {
     const iso = fromLocalInput((e.target as HTMLInputElement).value);
@@ -269,7 +284,6 @@ export class AlvFilters extends LitElement {
     if (r.category && !categories.includes(r.category)) categories.push(r.category);
     const actionOptions = categories.flatMap((c) => [`${c}.*`, ...[...(this.seen.actions.get(c) ?? [])].sort()]);
     const actors = new Map<string, Actor>([...this.seen.actors, ...this.actorOptions.map((a) => [a.id, a] as const)]);
-    const rangeValue = f.from || f.to ? 'custom' : f.range ?? '';
     const actorFixed = r.actor;
     const chosenActor = f.actor ? actors.get(f.actor) : undefined;
     const hasAny = Object.keys(f).length > 0;
@@ -320,16 +334,7 @@ export class AlvFilters extends LitElement {
             ${SEVERITIES.map((v) => html`<option value=${v} ?selected=${f.severity === v}>${strings.severity[v]}</option>`)}
           </select>
         </div>
-        <div class="field">
-          <label for="f-range">${strings.fRange}</label>
-          <select id="f-range" data-testid="filter-range" @change=${this.onRange}>
-            <option value="" ?selected=${rangeValue === ''}>${strings.fRangeAny}</option>
-            <option value="24h" ?selected=${rangeValue === '24h'}>${strings.fRange24h}</option>
-            <option value="7d" ?selected=${rangeValue === '7d'}>${strings.fRange7d}</option>
-            <option value="30d" ?selected=${rangeValue === '30d'}>${strings.fRange30d}</option>
-            <option value="custom" ?selected=${rangeValue === 'custom'}>${strings.fRangeCustom}</option>
-          </select>
-        </div>
+        ${rangeField('f-range', 'filter-range', f, this.onRange)}
         <div class="field">
           <label for="f-from">${strings.fFrom}</label>
           <input id="f-from" type="datetime-local" data-testid="filter-from" .value=${toLocalInput(f.from)} @change=${(e: Event) => this.onDate('from', e)}>
