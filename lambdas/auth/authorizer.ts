@@ -51,7 +51,7 @@ export const handler = async (event: APIGatewayRequestAuthorizerEventV2): Promis
   }
   const restrict = encodeRestriction(info?.restrict);
   const result: Result = info
-    ? { isAuthorized: true, context: { tenant: info.tenant, scopes: info.scopes.join(' '), tokenId: info.id, ...(restrict ? { restrict } : {}) } }
+    ? { isAuthorized: true, context: { tenant: info.tenant, scopes: info.scopes.join(' '), tokenId: info.id, tokenName: info.name, ...(restrict ? { restrict } : {}) } }
     : INVALID;
   if (!info) logger.info('rejected token', { reason: 'unknown, malformed, expired or revoked' });
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);

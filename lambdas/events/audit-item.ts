@@ -7,6 +7,7 @@
 import { prepareEvents } from '../core/ingest.js';
 import type { EventItem } from '../core/keys.js';
 import type { EventInput } from '../core/schemas.js';
+import type { Principal } from '../shared/http.js';
 import { type EffectiveSettings, effectiveSettings, type SettingsSources } from '../settings/effective-settings.js';
 
 /** The tenant's ingest context; raises the shard high-water mark before anything is written under a new count. */
@@ -15,6 +16,11 @@ export async function ingestContext(sources: SettingsSources, tenant: string, lo
   const { shardCount } = sources.defaults;
   if (settings.storedShards < shardCount) await sources.settingsStore.recordShardCount(tenant, shardCount);
   return { ...settings, shardCount };
+}
+
+/** The actor of an audit event a request caused: its token, by id and name (readers see "billing service", not an id). */
+export function tokenActor(by: Pick<Principal, 'tokenId' | 'tokenName'>): EventInput['actor'] {
+  return { type: 'api_token', id: by.tokenId, ...(by.tokenName ? { name: by.tokenName } : {}) };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Transactions } from '../adapters/transactions.js';
 import type { ExportStarter } from '../adapters/workflow.js';
 import { ServiceUnavailableError } from '../core/errors.js';
 import { type CreateExportInput, type ExportRecord, type ExportView, exportKey, exportView, freezeWindow } from '../core/exports.js';
-import { auditItem } from '../events/audit-item.js';
+import { auditItem, tokenActor } from '../events/audit-item.js';
 import type { Principal } from '../shared/http.js';
 import { logger } from '../shared/observability.js';
 import { effectiveSettings, type SettingsSources } from '../settings/effective-settings.js';
@@ -38,7 +38,7 @@ export async function requestExport(deps: RequestExportDeps, principal: Principa
     // its own request, however fast the request runs (with cached settings it may take under 1 ms).
     occurredAt: new Date(Date.parse(createdAt) + 1).toISOString(),
     action: 'audit_export.requested',
-    actor: { type: 'api_token', id: principal.tokenId },
+    actor: tokenActor(principal),
     resource: { type: 'audit_export', id },
     result: 'success',
     severity: 'notice',

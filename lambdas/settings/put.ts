@@ -5,7 +5,7 @@
  */
 import { ValidationError } from '../core/errors.js';
 import { parseInput, putSettingsSchema } from '../core/schemas.js';
-import { auditItem } from '../events/audit-item.js';
+import { auditItem, tokenActor } from '../events/audit-item.js';
 import { settingsSources, transactions } from '../shared/adapters.js';
 import { config } from '../shared/config.js';
 import { countOutcome, json, route } from '../shared/http.js';
@@ -24,7 +24,7 @@ export const handler = route({ scope: 'admin', body: true }, async (_event, { pr
   const after = { retentionDays: patch.retentionDays ?? before.retentionDays, recording: patch.recording ?? before.recording };
   const audit = await auditItem(sources, principal.tenant, {
     action: 'audit_settings.updated',
-    actor: { type: 'api_token', id: principal.tokenId },
+    actor: tokenActor(principal),
     resource: { type: 'settings', id: principal.tenant },
     result: 'success',
     severity: 'notice',

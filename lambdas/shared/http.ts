@@ -23,6 +23,8 @@ export interface AuthorizerContext {
   /** Space-separated scopes. */
   scopes?: string;
   tokenId?: string;
+  /** The token's name, shown as the actor of the audit events its requests cause. */
+  tokenName?: string;
   /** The token's fixed filters, as compact JSON (core/restrictions.ts); absent when unrestricted. */
   restrict?: string;
   /** Set instead: `invalid_token` when the token is unknown, malformed, expired or revoked; `unavailable` when it could not be checked. */
@@ -37,6 +39,8 @@ export interface Principal {
   readonly tenant: string;
   readonly scopes: readonly Scope[];
   readonly tokenId: string;
+  /** The token's name (absent from authorizer answers cached before it was passed on). */
+  readonly tokenName?: string;
   /** Fixed filters ANDed into every read this caller makes (a restricted token). */
   readonly restrict?: Restriction;
 }
@@ -65,7 +69,7 @@ const authenticate = (scope: Scope | 'any'): MiddlewareObj<ApiEvent, ApiResult, 
     const scopes = (auth.scopes ?? '').split(' ').filter(Boolean) as Scope[];
     if (scope !== 'any' && !scopes.includes(scope) && !scopes.includes('admin')) throw new ForbiddenError(scope);
     const restrict = decodeRestriction(auth.restrict);
-    context.principal = { tenant: auth.tenant, scopes, tokenId: auth.tokenId ?? '', ...(restrict ? { restrict } : {}) };
+    context.principal = { tenant: auth.tenant, scopes, tokenId: auth.tokenId ?? '', ...(auth.tokenName ? { tokenName: auth.tokenName } : {}), ...(restrict ? { restrict } : {}) };
     logger.appendKeys({ tenant: auth.tenant, tokenId: auth.tokenId });
   },
 });

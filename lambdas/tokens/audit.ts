@@ -2,6 +2,7 @@
 import type { TokenInfo } from '../adapters/token-store.js';
 import type { EventInput } from '../core/schemas.js';
 import type { Principal } from '../shared/http.js';
+import { tokenActor } from '../events/audit-item.js';
 
 /** What a token's audit event records: issuing (a token, or a viewer session's token) and revoking. */
 export type TokenAuditAction = 'audit_token.created' | 'audit_viewer.session_created' | 'audit_token.revoked';
@@ -14,10 +15,10 @@ const MESSAGES: Readonly<Record<TokenAuditAction, (token: Pick<TokenInfo, 'name'
 };
 
 /** The event input recording `action` on `token` by `by` (a token, or a system actor such as the admin CLI). */
-export function tokenAuditInput(action: TokenAuditAction, token: Pick<TokenInfo, 'id' | 'name' | 'scopes' | 'expiresAt' | 'restrict' | 'viewer'>, by: Pick<Principal, 'tokenId'> | { system: string }): EventInput {
+export function tokenAuditInput(action: TokenAuditAction, token: Pick<TokenInfo, 'id' | 'name' | 'scopes' | 'expiresAt' | 'restrict' | 'viewer'>, by: Pick<Principal, 'tokenId' | 'tokenName'> | { system: string }): EventInput {
   return {
     action,
-    actor: 'system' in by ? { type: 'system', id: by.system } : { type: 'api_token', id: by.tokenId },
+    actor: 'system' in by ? { type: 'system', id: by.system } : tokenActor(by),
     resource: { type: 'audit_token', id: token.id, name: token.name },
     result: 'success',
     severity: 'notice',

@@ -27,7 +27,7 @@ export async function issueToken(
   deps: TokenIssuerDeps,
   tenant: string,
   input: CreateTokenInput & { viewer?: Viewer },
-  by: { tokenId: string; restrict?: Restriction } | { system: string },
+  by: { tokenId: string; tokenName?: string; restrict?: Restriction } | { system: string },
   action: Exclude<TokenAuditAction, 'audit_token.revoked'> = 'audit_token.created',
 ) {
   // A restricted token can only issue tokens restricted at least as much: it cannot widen its own view.

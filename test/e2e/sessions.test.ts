@@ -34,9 +34,9 @@ describe('POST /v1/viewer-sessions', () => {
     expect((await client(r.body.token).get('/v1/tokens')).status).toBe(403);
   });
 
-  it('defaults to one hour and records audit_viewer.session_created, without the token value', async () => {
+  it('defaults to one hour and records audit_viewer.session_created by the admin token (id and name), without the token value', async () => {
     // Arrange
-    const { admin } = await adminOfNewTenant();
+    const { admin, tokenId } = await adminOfNewTenant();
 
     // Act
     const r = await admin.post('/v1/viewer-sessions', { viewer: ada, scopes: ['events:read', 'exports:write'], restrict: { project: 'p_7' } });
@@ -48,6 +48,7 @@ describe('POST /v1/viewer-sessions', () => {
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ resource: { type: 'audit_token', id: r.body.tokenId }, metadata: { viewer: ada, restrict: { project: 'p_7' }, scopes: ['events:read', 'exports:write'] } });
     expect(audit[0].message).toBe('Viewer session created for Ada Lovelace');
+    expect(audit[0].actor).toEqual({ type: 'api_token', id: tokenId, name: (await admin.get('/v1/session')).body.name });
     expect(JSON.stringify(audit[0])).not.toContain(r.body.token.split('_')[2]);
     const listed = (await admin.get('/v1/tokens')).body.tokens.find((t: { id: string }) => t.id === r.body.tokenId);
     expect(listed).toMatchObject({ viewer: ada, expiresAt: r.body.expiresAt });
