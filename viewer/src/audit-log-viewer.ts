@@ -4,6 +4,8 @@
  * API.
  *
  * - `api`: the API's base URL. @default location.origin (the standalone page is served by the API)
+ * - `url-state`: `off` keeps the tab and filters in memory instead of the page's query string
+ *   (for a host app whose router owns its URL). @default on
  * - `token`: a bearer token. @default the `#token=` of a viewer-session link (see session.ts),
  *   else this tab's stored token, else a "paste a token" form.
  *
@@ -49,6 +51,7 @@ export class AuditLogViewer extends LitElement {
   static properties = {
     api: { type: String },
     token: { type: String },
+    urlState: { type: String, attribute: 'url-state' },
     phase: { state: true },
     session: { state: true },
     sessionError: { state: true },
@@ -85,6 +88,7 @@ export class AuditLogViewer extends LitElement {
 
   declare api: string;
   declare token: string;
+  declare urlState: string;
   declare phase: Phase;
   declare session: SessionInfo | null;
   declare sessionError: string;
@@ -103,7 +107,7 @@ export class AuditLogViewer extends LitElement {
   /** True when the token came from the attribute (the host app manages sign-in; no "sign out"). */
   private tokenFromHost = false;
   private expiryTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly onPopState = () => this.readUrl();
+  private readonly onPopState = () => { if (this.inUrl) this.readUrl(); };
   /** A new sign-in link opened in the same tab only changes the fragment: sign in with it. */
   private readonly onHashChange = () => {
     if (this.token) return; // the host app's token wins
@@ -229,8 +233,13 @@ export class AuditLogViewer extends LitElement {
 
   // -- URL state -----------------------------------------------------------------------------
 
+  /** Whether the view lives in the page's query string (the default) or only in memory. */
+  private get inUrl(): boolean {
+    return this.urlState !== 'off';
+  }
+
   private readUrl(): void {
-    const state = readUrlState(location.search);
+    const state = readUrlState(this.inUrl ? location.search : '');
     this.tab = state.tab;
     this.filters = state.filters;
     this.access = state.access;
@@ -239,6 +248,7 @@ export class AuditLogViewer extends LitElement {
   }
 
   private writeUrl(push: boolean): void {
+    if (!this.inUrl) return;
     const qs = writeUrlState({ tab: this.tab, filters: this.filters, access: this.access, event: this.eventId }, location.search);
     const url = `${location.pathname}${qs}`; // no fragment: a token never goes back in
     if (url === `${location.pathname}${location.search}` && !location.hash) return;

@@ -43,7 +43,7 @@ function start(): void {
   const base = (el.getAttribute('api') || location.origin).replace(/\/+$/, '');
   const token = el.getAttribute('token') || resolveToken(base);
   if (!token) return;
-  const state = readUrlState(location.search);
+  const state = readUrlState(el.getAttribute('url-state') === 'off' ? '' : location.search);
   const api = createApiClient({ base, token, onUnauthorized: (e) => { if (early) early.unauthorized = e; } });
   let early: Early | undefined;
   const page = state.tab === 'events' ? api.get<EventsPage>('/v1/events', { ...state.filters, limit: PAGE_SIZE }) : undefined;
