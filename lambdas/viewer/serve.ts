@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { NotFoundError } from '../core/errors.js';
 import { viewerHeaders } from '../core/viewer.js';
 import { config } from '../shared/config.js';
-import { route, type ApiResult } from '../shared/http.js';
+import { countOutcome, route, type ApiResult } from '../shared/http.js';
 
 const PAGE = 'index.html';
 const TYPES: Readonly<Record<string, string>> = {
@@ -39,6 +39,7 @@ export const handler = route({}, async (event): Promise<ApiResult> => {
   const name = event.pathParameters?.file ?? PAGE;
   const asset = assets.get(name);
   if (!asset) throw new NotFoundError(`The viewer file '${name}'`);
+  countOutcome(name === PAGE ? 'ViewerPagesServed' : 'ViewerFilesServed'); // page loads: how much the viewer is used
   // Revalidate every time (names carry no content hash); an unchanged file costs a 304.
   const headers: Record<string, string> = { ...security, 'content-type': asset.type, etag: asset.etag, 'cache-control': 'no-cache', vary: 'accept-encoding' };
   if (event.headers['if-none-match'] === asset.etag) return { statusCode: 304, headers, body: '' };
