@@ -280,6 +280,28 @@ describe('viewer: sessions and scopes', () => {
     await expect.poll(() => rowIds(v.page)).toEqual(p7); // nothing else, not even the audit trail
   });
 
+  it('says the session has ended when its time is up, on time, without waiting for a request to fail', async () => {
+    // Arrange: a page whose clock the test moves (timers and Date), signed in with a 60 s session
+    const session = await suite.viewerSession({ ttlSeconds: 60 });
+    const context = await suite.browser().newContext();
+    const page = await context.newPage();
+    try {
+      await page.clock.install();
+      await page.goto(session.url);
+      await page.locator('audit-log-viewer[data-ready="events"]').waitFor({ timeout: 15_000 });
+      expect(await page.getByTestId('session-expired').count()).toBe(0);
+
+      // Act: a minute and a bit later, with no request made meanwhile
+      await page.clock.fastForward('01:01');
+
+      // Assess
+      await page.getByTestId('session-expired').waitFor({ timeout: 5_000 });
+      expect(await page.getByTestId('event-row').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('says plainly that the session ended once its token is revoked', async () => {
     // Arrange
     const session = await suite.viewerSession({ ttlSeconds: 60 });
