@@ -147,7 +147,7 @@ export class Api extends Construct {
     for (const route of props.routes ?? ROUTES) {
       const fn = newCatalogueFunction(this, route, {
         eventStore, exportWorkflow: props.exportWorkflow, liveStream: props.liveStream,
-        viewer: { frameAncestors: props.viewerFrameAncestors ?? "'none'" },
+        ...(props.viewerFrameAncestors ? { viewer: { frameAncestors: props.viewerFrameAncestors } } : {}),
       }, {
         description: `${route.trigger.method} ${route.trigger.path}`,
         logRetentionDays: props.logRetentionDays,

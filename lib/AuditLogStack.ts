@@ -6,6 +6,7 @@ import { EventStore } from './EventStore';
 import { ExportWorkflow } from './ExportWorkflow';
 import { LiveStream } from './LiveStream';
 import { ENV } from './catalogue';
+import { NO_FRAMING } from '../lambdas/core/viewer';
 
 /**
  * The serverless, multi-tenant audit log: DynamoDB storage ({@link EventStore}) behind an
@@ -129,7 +130,7 @@ export class AuditLogStack extends Stack {
 
     const viewerFrameAncestors = new CfnParameter(this, 'ViewerFrameAncestors', {
       type: 'String',
-      default: "'none'",
+      default: NO_FRAMING,
       allowedPattern: "^(('self'|'none'|https?://(\\*\\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?)( |$))+$",
       constraintDescription: "must be space-separated CSP sources: 'self', 'none', or http(s) origins such as https://app.example.com",
       description: "Who may show the web viewer (GET /viewer) in a frame: CSP frame-ancestors sources, e.g. \"'self' https://app.example.com\" to embed it in your app; 'none' (default) forbids framing.",

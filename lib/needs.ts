@@ -5,6 +5,7 @@ import type { ExportWorkflow } from './ExportWorkflow';
 import type { LiveStream } from './LiveStream';
 import type { Construct } from 'constructs';
 import { Duration } from 'aws-cdk-lib';
+import { NO_FRAMING } from '../lambdas/core/viewer';
 import { ENV } from './env';
 
 /** Where the viewer's built files sit in a function that needs them (`/var/task` is the bundle's directory). */
@@ -39,7 +40,7 @@ export function grantNeeds(fn: AuditFunction, spec: FunctionSpec, providers: Nee
   const { needs } = spec;
   if (needs.events) providers.eventStore.grantEvents(fn, needs.events);
   if (needs.control) providers.eventStore.grantControl(fn, needs.control);
-  if (needs.viewer) fn.addEnvironment(ENV.viewerFrameAncestors, providers.viewer?.frameAncestors ?? "'none'");
+  if (needs.viewer) fn.addEnvironment(ENV.viewerFrameAncestors, providers.viewer?.frameAncestors ?? NO_FRAMING);
   if (needs.streamUrl || needs.streamConnections) {
     const live = providers.liveStream;
     if (!live) throw new Error(`Function ${spec.id} needs the live stream (streamUrl or streamConnections), but no liveStream was given`);

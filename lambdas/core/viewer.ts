@@ -4,6 +4,9 @@
  * the catalogue (the route paths), the serving function and the session route.
  */
 
+/** CSP `frame-ancestors` when nothing else is configured: no one may frame the viewer. */
+export const NO_FRAMING = "'none'";
+
 /** Path of the viewer's page; its files are served under `${VIEWER_PATH}/<file>`. */
 export const VIEWER_PATH = '/viewer';
 
@@ -39,7 +42,7 @@ const FRAME_SOURCE = /^('self'|'none'|https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?)$
 /** `frameAncestors` checked (space-separated sources); throws naming the bad source, so a wrong stack parameter fails at init. */
 export function checkFrameAncestors(value: string): string {
   const sources = value.trim().split(/\s+/).filter(Boolean);
-  if (!sources.length) return "'none'";
+  if (!sources.length) return NO_FRAMING;
   for (const s of sources) if (!FRAME_SOURCE.test(s)) throw new Error(`ViewerFrameAncestors: '${s}' is not 'self', 'none' or an http(s) origin`);
   if (sources.includes("'none'") && sources.length > 1) throw new Error("ViewerFrameAncestors: 'none' cannot be combined with other sources");
   return sources.join(' ');
@@ -74,6 +77,6 @@ export function viewerHeaders(security: ViewerSecurity): Record<string, string> 
     'cross-origin-resource-policy': 'same-origin',
     'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
     // Older browsers that ignore frame-ancestors: forbid framing outright when nothing may frame the viewer.
-    ...(frameAncestors === "'none'" ? { 'x-frame-options': 'DENY' } : {}),
+    ...(frameAncestors === NO_FRAMING ? { 'x-frame-options': 'DENY' } : {}),
   };
 }

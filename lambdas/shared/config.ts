@@ -8,6 +8,7 @@
  */
 // lib/env.ts, not the catalogue that re-exports it: handlers bundle only the names.
 import { ENV } from '../../lib/env.js';
+import { NO_FRAMING } from '../core/viewer.js';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -65,7 +66,7 @@ export const config = {
   /** Directory of the built web viewer's files. */
   get viewerAssetsDir() { return required(ENV.viewerAssetsDir); },
   /** Who may frame the viewer (CSP frame-ancestors sources; stack parameter ViewerFrameAncestors). @default 'none' */
-  get viewerFrameAncestors() { return process.env[ENV.viewerFrameAncestors] || "'none'"; },
+  get viewerFrameAncestors() { return process.env[ENV.viewerFrameAncestors] || NO_FRAMING; },
   /** AWS region the functions run in. */
   get region() { return required('AWS_REGION'); },
   /**
