@@ -12,6 +12,9 @@
  *   burst of hundreds of events a second costs a few renders, not hundreds.
  * - A 401 on the ticket, close code 4401 or an `unauthorized` error frame (the token was
  *   revoked or expired) ends it: state `off` with detail `unauthorized`, no reconnect.
+ * - A crash of the page (reload, closed tab) ends it with the socket; live updates are a view,
+ *   not a durable subscription: a reloaded page lists from the API again and, when switched on,
+ *   streams from then.
  */
 import { ApiError, type ApiClient, type Query } from './api.js';
 import type { AuditEvent, EventFilters, EventsPage, StreamTicket } from './types.js';
